@@ -1,0 +1,30 @@
+import type { Policy, ResolvedService } from '../config/policy.js';
+import type { Logger } from '../log/logger.js';
+import type { Chat, Directory } from '../ports/chat.js';
+import type { Clock } from '../ports/clock.js';
+import type { Ids } from '../ports/ids.js';
+import type { RollbackAdapter } from '../ports/rollback-adapter.js';
+import type { SliSource } from '../ports/sli-source.js';
+import type { Tasks } from '../ports/tasks.js';
+import type { Store } from '../store/store.js';
+
+/** Everything a use case may touch, passed in: no use case builds its own clients. */
+export interface Deps {
+  store: Store;
+  policy: Policy;
+  clock: Clock;
+  ids: Ids;
+  chat: Chat;
+  directory: Directory;
+  tasks: Tasks;
+  log: Logger;
+  service(name: string): ResolvedService | undefined;
+  adapter(service: string): RollbackAdapter;
+  sliSource(kind: string): SliSource;
+  /** Link to a service's runbook, or null. */
+  runbookUrl(service: string): string | null;
+  /** Re-renders a proposal message; provided by the Slack layer. */
+  renderProposal(proposalId: string): { text: string; blocks: unknown[] } | undefined;
+  /** Called when new outbox rows were committed. */
+  kickOutbox(): void;
+}

@@ -1,0 +1,83 @@
+import { matchService } from '../config/policy.js';
+import type { Alert } from '../domain/alert.js';
+import type { Incident } from '../domain/incident.js';
+import type { Deps } from './deps.js';
+import { proposeRollback } from './propose-rollback.js';
+import { recordStep } from './record-step.js';
+import { resolveIncident } from './resolve-incident.js';
+
+export interface IntakeSummary {
+  received: number;
+  new: number;
+  duplicates: number;
+  resolved: number;
+  unmatched: number;
+  incidents: string[];
+}
+
+/**
+ * Records a batch of alerts in one transaction: deduped by (fingerprint, startsAt), firing
+ * alerts grouped into one open incident per service, resolutions noted. Proposals and
+ * resolutions are then started in the background so the sender gets its answer at once.
+ */
+export function handleAlerts(deps: Deps, alerts: readonly Alert[]): IntakeSummary {
+  const summary: IntakeSummary = { received: alerts.length, new: 0, duplicates: 0, resolved: 0, unmatched: 0, incidents: [] };
+  const toPropose = new Set<string>();
+  const toResolve = new Set<string>();
+  deps.store.tx(() => {
+    const now = deps.clock.now().toISOString();
+    for (const a of alerts) {
+      const service = matchService(deps.policy, a.labels) ?? null;
+      let incident: Incident | undefined;
+      if (service && a.status === 'firing') incident = deps.store.incidents.openFor(service) ?? openIncident(deps, service, a, now);
+      const knownIncident = incident?.id ?? deps.store.alerts.incidentOf(a.fingerprint, a.startsAt);
+      const outcome = deps.store.alerts.upsert(a, service, knownIncident, now);
+      if (outcome === 'duplicate' || outcome === 'already_resolved') {
+        summary.duplicates++;
+        continue;
+      }
+      if (!service) {
+        summary.unmatched++;
+        deps.store.audit.append({ at: now, incidentId: null, proposalId: null, actor: a.source, action: 'alert.unmatched', details: { name: a.name, fingerprint: a.fingerprint, labels: a.labels } });
+        continue;
+      }
+      if (outcome === 'resolved') {
+        summary.resolved++;
+        if (knownIncident) {
+          deps.store.audit.append({ at: now, incidentId: knownIncident, proposalId: null, actor: a.source, action: 'alert.resolved', details: { name: a.name, fingerprint: a.fingerprint } });
+          if (deps.store.alerts.firingCount(knownIncident) === 0) toResolve.add(knownIncident);
+        }
+        continue;
+      }
+      summary.new++;
+      if (incident) {
+        deps.store.audit.append({ at: now, incidentId: incident.id, proposalId: null, actor: a.source, action: 'alert.firing', details: { name: a.name, fingerprint: a.fingerprint, summary: a.summary ?? a.name, severity: a.severity } });
+        if (!deps.store.proposals.liveFor(service)) toPropose.add(incident.id);
+        if (!summary.incidents.includes(incident.id)) summary.incidents.push(incident.id);
+      }
+    }
+  });
+  deps.kickOutbox();
+  for (const id of toPropose) {
+    deps.tasks.run(`propose ${id}`, () => proposeRollback(deps, id, { requestedBy: 'alert', reason: reasonFor(deps, id) }));
+  }
+  for (const id of toResolve) {
+    deps.tasks.run(`resolve ${id}`, () => resolveIncident(deps, id, { kind: 'alerts' }));
+  }
+  return summary;
+}
+
+function openIncident(deps: Deps, service: string, a: Alert, now: string): Incident {
+  const incident: Incident = {
+    id: deps.ids.next('inc'), service, status: 'open', title: a.summary ?? a.name, severity: a.severity,
+    channelId: null, openedAt: now, resolvedAt: null, resolvedBy: null, postmortemPath: null,
+  };
+  deps.store.incidents.insert(incident);
+  recordStep(deps, { incidentId: incident.id, proposalId: null, actor: a.source, action: 'incident.opened', text: `🚨 Incident ${incident.id} opened for ${service}: ${incident.title}` });
+  return incident;
+}
+
+function reasonFor(deps: Deps, incidentId: string): string {
+  const names = [...new Set(deps.store.alerts.names(incidentId))];
+  return `alert ${names.join(', ')} firing`;
+}

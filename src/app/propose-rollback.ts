@@ -1,0 +1,84 @@
+import { incidentChannelName } from '../domain/incident.js';
+import { type Proposal } from '../domain/proposal.js';
+import { comparatorSymbol, fmt } from '../domain/sli.js';
+import type { Deps } from './deps.js';
+import { recordStep } from './record-step.js';
+import { takeSnapshot } from './take-snapshot.js';
+
+export type ProposeResult =
+  | { ok: true; proposal: Proposal }
+  | { ok: false; code: 'unknown_incident' | 'unknown_service' | 'exists' | 'no_target' | 'target_error'; message: string; proposal?: Proposal };
+
+/** Makes sure the incident has a channel: the service's own, or a new `inc-YYYYMMDD-<service>`. */
+export async function ensureIncidentChannel(deps: Deps, incidentId: string): Promise<string> {
+  const incident = deps.store.incidents.get(incidentId);
+  if (!incident) throw new Error(`no incident ${incidentId}`);
+  if (incident.channelId) return incident.channelId;
+  const configured = deps.service(incident.service)?.channel;
+  const channelId = configured ?? (await deps.chat.ensureChannel(incidentChannelName(incident.service, new Date(incident.openedAt))));
+  deps.store.tx(() => deps.store.incidents.setChannel(incidentId, channelId));
+  return deps.store.incidents.get(incidentId)?.channelId ?? channelId;
+}
+
+/**
+ * Builds a rollback proposal for an open incident: current → last known-good version,
+ * with an SLI snapshot, and queues the interactive message.
+ */
+export async function proposeRollback(deps: Deps, incidentId: string, req: { requestedBy: string; reason: string }): Promise<ProposeResult> {
+  const incident = deps.store.incidents.get(incidentId);
+  if (!incident) return { ok: false, code: 'unknown_incident', message: `No incident ${incidentId}.` };
+  const svc = deps.service(incident.service);
+  if (!svc) return { ok: false, code: 'unknown_service', message: `Service ${incident.service} is not in the policy.` };
+  const live = deps.store.proposals.liveFor(svc.name);
+  if (live) return { ok: false, code: 'exists', message: `A rollback proposal for ${svc.name} is already ${live.state}.`, proposal: live };
+
+  const log = deps.log.child({ incidentId, service: svc.name });
+  const channelId = await ensureIncidentChannel(deps, incidentId);
+  let versions;
+  try {
+    versions = await deps.adapter(svc.name).versions();
+  } catch (err) {
+    const message = `Cannot read versions from ${deps.adapter(svc.name).describe()}: ${err instanceof Error ? err.message : String(err)}`;
+    log.warn({ err }, 'reading versions failed');
+    deps.store.tx(() => recordStep(deps, { incidentId, proposalId: null, actor: 'backstop', action: 'proposal.not_possible', text: `⚠️ ${message}. No rollback proposed; follow the runbook.` }));
+    deps.kickOutbox();
+    return { ok: false, code: 'target_error', message };
+  }
+  if (!versions.lastGood || versions.lastGood === versions.current) {
+    const message = `No known-good version to roll ${svc.name} back to (current: ${versions.current ?? 'unknown'}).`;
+    deps.store.tx(() => recordStep(deps, { incidentId, proposalId: null, actor: 'backstop', action: 'proposal.not_possible', text: `⚠️ ${message} Roll forward or pick a version by hand.` }));
+    deps.kickOutbox();
+    return { ok: false, code: 'no_target', message };
+  }
+
+  const now = deps.clock.now();
+  const baselineAt = versions.deployedAt ?? new Date(now.getTime() - svc.baselineOffset);
+  const readings = await takeSnapshot(deps, svc, { baselineAt, currentVersion: versions.current, baselineVersion: versions.lastGood });
+  const created = deps.clock.now();
+  const proposal: Proposal = {
+    id: deps.ids.next('rb'), incidentId, service: svc.name, state: 'pending', rev: 0,
+    fromVersion: versions.current, toVersion: versions.lastGood, requestedBy: req.requestedBy, reason: req.reason,
+    requiredApprovals: svc.requiredApprovals, approvals: [], createdAt: created.toISOString(),
+    expiresAt: new Date(created.getTime() + svc.proposalTtl).toISOString(), decidedAt: null, decidedBy: null,
+    decisionReason: null, executedAt: null, verifiedAt: null, sliBefore: readings, sliAfter: null,
+    executionDetail: null, channelId, messageTs: null,
+  };
+  const inserted = deps.store.tx(() => {
+    // Re-checked under the write lock: a concurrent trigger may have proposed meanwhile.
+    const raced = deps.store.proposals.liveFor(svc.name);
+    if (raced) return raced;
+    deps.store.proposals.insert(proposal);
+    deps.store.outbox.enqueue('update_proposal', { proposalId: proposal.id, incidentId }, { text: 'proposal' }, proposal.createdAt);
+    const sliText = readings.map((r) => `${r.name} ${fmt(r.current)} (${r.verdict}; breach if ${comparatorSymbol(r.comparator)} ${fmt(r.threshold)})`).join(', ');
+    recordStep(deps, {
+      incidentId, proposalId: proposal.id, actor: req.requestedBy, action: 'proposal.created',
+      text: `📋 Proposed rollback of ${svc.name} ${proposal.fromVersion ?? 'unknown'} → ${proposal.toVersion} (${req.reason}). SLIs: ${sliText}. Needs ${proposal.requiredApprovals} approval(s) before ${proposal.expiresAt}.`,
+      details: { from: proposal.fromVersion, to: proposal.toVersion, sli: readings, requiredApprovals: proposal.requiredApprovals },
+    });
+    return undefined;
+  });
+  deps.kickOutbox();
+  if (inserted) return { ok: false, code: 'exists', message: `A rollback proposal for ${svc.name} is already ${inserted.state}.`, proposal: inserted };
+  log.info({ proposalId: proposal.id, from: proposal.fromVersion, to: proposal.toVersion }, 'rollback proposed');
+  return { ok: true, proposal };
+}

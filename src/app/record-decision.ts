@@ -1,0 +1,51 @@
+import { checkApprover } from '../domain/approval.js';
+import type { Deps } from './deps.js';
+import { applyTransition } from './apply-transition.js';
+import { carryOut } from './carry-out.js';
+import { recordStep } from './record-step.js';
+
+export type DecisionResult = { ok: true; message: string } | { ok: false; code: string; message: string };
+
+/**
+ * An approver's click on Approve or Reject. Eligibility is checked against the policy
+ * (users and user groups) before the state machine; refusals are audited too.
+ */
+export async function recordDecision(deps: Deps, req: { proposalId: string; user: string; decision: 'approve' | 'reject'; reason?: string }): Promise<DecisionResult> {
+  const proposal = deps.store.proposals.get(req.proposalId);
+  if (!proposal) return { ok: false, code: 'not_found', message: `No proposal ${req.proposalId}.` };
+  const svc = deps.service(proposal.service);
+  if (!svc) return { ok: false, code: 'unknown_service', message: `Service ${proposal.service} is no longer in the policy; nothing can be approved.` };
+
+  const members = new Map<string, string[]>();
+  for (const g of svc.approvers.groups) {
+    try {
+      members.set(g, await deps.directory.groupMembers(g));
+    } catch (err) {
+      deps.log.warn({ err, group: g, proposalId: proposal.id }, 'cannot list user group members');
+    }
+  }
+  const check = checkApprover(req.user, proposal.requestedBy, svc.approvers, members);
+  if (!check.ok) {
+    deps.store.tx(() => recordStep(deps, {
+      incidentId: proposal.incidentId, proposalId: proposal.id, actor: req.user, action: `${req.decision}.refused`,
+      text: `🚫 <@${req.user}> tried to ${req.decision} but was refused: ${check.code.replaceAll('_', ' ')}.`,
+      details: { code: check.code },
+    }));
+    deps.kickOutbox();
+    return { ok: false, code: check.code, message: check.message };
+  }
+
+  const event = req.decision === 'approve'
+    ? { type: 'approve' as const, user: req.user }
+    : { type: 'reject' as const, user: req.user, reason: req.reason?.trim() || 'no reason given' };
+  const applied = applyTransition(deps, proposal.id, event, req.user);
+  if (!applied.ok) return applied;
+  carryOut(deps, proposal.id, applied.effects);
+  const p = applied.proposal;
+  const message = req.decision === 'reject'
+    ? `You rejected the rollback of ${p.service}.`
+    : p.state === 'approved'
+      ? `Your approval completed the quorum: rolling back ${p.service} to ${p.toVersion}.`
+      : `Approval recorded (${p.approvals.length}/${p.requiredApprovals}).`;
+  return { ok: true, message };
+}

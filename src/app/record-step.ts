@@ -1,0 +1,50 @@
+import type { Deps } from './deps.js';
+
+export interface Step {
+  incidentId: string | null;
+  proposalId: string | null;
+  actor: string;
+  action: string;
+  text: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Writes one audit row and queues its threaded Slack message. Must be called inside a
+ * store transaction, so the step, its audit row and its message commit together.
+ */
+export function recordStep(deps: Deps, step: Step): void {
+  const at = deps.clock.now().toISOString();
+  const entry = deps.store.audit.append({
+    at, incidentId: step.incidentId, proposalId: step.proposalId, actor: step.actor, action: step.action,
+    details: { text: step.text, ...step.details },
+  });
+  const footer = `audit #${entry.seq} · ${step.action} · ${step.actor} · ${at} · ${entry.hash.slice(0, 12)}`;
+  const blocks = [
+    ...chunk(step.text, 3000).slice(0, 48).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    { type: 'context', elements: [{ type: 'mrkdwn', text: footer }] },
+  ];
+  if (step.proposalId) {
+    deps.store.outbox.enqueue('thread', { proposalId: step.proposalId, incidentId: step.incidentId }, { text: step.text, blocks }, at);
+  } else if (step.incidentId) {
+    const channelId = deps.store.incidents.get(step.incidentId)?.channelId;
+    if (channelId) deps.store.outbox.enqueue('post', { channelId, incidentId: step.incidentId }, { text: step.text, blocks }, at);
+  }
+}
+
+/** Splits long text at line breaks into pieces Slack accepts in one section (3000 chars). */
+export function chunk(text: string, max: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const line of text.split('\n')) {
+    const piece = line.length > max ? line.slice(0, max - 1) + '…' : line;
+    if (cur && cur.length + 1 + piece.length > max) {
+      out.push(cur);
+      cur = piece;
+    } else {
+      cur = cur ? `${cur}\n${piece}` : piece;
+    }
+  }
+  if (cur || out.length === 0) out.push(cur || ' ');
+  return out;
+}

@@ -1,0 +1,163 @@
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Server } from 'node:http';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { createAdapter } from './adapters/factory.js';
+import type { Deps } from './app/deps.js';
+import { expireProposals } from './app/expire-proposals.js';
+import { OutboxDrainer } from './app/outbox-drainer.js';
+import { recover } from './app/recover.js';
+import type { Env } from './config/env.js';
+import { resolveService, type Policy } from './config/policy.js';
+import { createHttpServer } from './http/server.js';
+import { createLogger, type Logger } from './log/logger.js';
+import type { Clock } from './ports/clock.js';
+import type { Ids } from './ports/ids.js';
+import type { RollbackAdapter } from './ports/rollback-adapter.js';
+import type { SliSource } from './ports/sli-source.js';
+import { randomIds } from './runtime/ids.js';
+import { systemClock } from './runtime/system-clock.js';
+import { TaskTracker } from './runtime/task-tracker.js';
+import { boltLogger } from './slack/bolt-logger.js';
+import { SlackChat } from './slack/chat.js';
+import { SlackDirectory } from './slack/directory.js';
+import { registerActions } from './slack/listeners/actions.js';
+import { registerCommands } from './slack/listeners/commands.js';
+import { proposalBlocks, proposalText } from './slack/views/proposal.js';
+import { staticSliSource } from './sli/static-source.js';
+import { openDb, type Db } from './store/db.js';
+import { Store } from './store/store.js';
+
+export interface BackstopOptions {
+  env: Env;
+  policy: Policy;
+  /** Environment for adapter secrets (`secretEnv`); defaults to none. */
+  secrets?: Record<string, string | undefined>;
+  clock?: Clock;
+  ids?: Ids;
+  logger?: Logger;
+  db?: Db;
+  /** How often pending proposals are checked for expiry. */
+  sweepIntervalMs?: number;
+}
+
+export interface Backstop {
+  url: string;
+  port: number;
+  deps: Deps;
+  app: App;
+  server: Server;
+  drainer: OutboxDrainer;
+  /** Resolves when background work and queued Slack messages are done (tests, shutdown). */
+  settled(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Builds and starts the bot from validated configuration. `main.ts` is its only production caller. */
+export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
+  const { env, policy } = opts;
+  if (!env.SLACK_BOT_TOKEN) throw new Error('SLACK_BOT_TOKEN is required');
+  const log = opts.logger ?? createLogger({ level: env.LOG_LEVEL });
+  const clock = opts.clock ?? systemClock;
+  const db = opts.db ?? openDb(env.BACKSTOP_DB);
+  const store = new Store(db);
+
+  const socketMode = Boolean(env.SLACK_APP_TOKEN);
+  const receiver = socketMode
+    ? new SocketModeReceiver({ appToken: env.SLACK_APP_TOKEN!, logger: boltLogger(log) })
+    : new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET!, logger: boltLogger(log), processBeforeResponse: false, unhandledRequestTimeoutMillis: 2900 });
+  const app = new App({
+    token: env.SLACK_BOT_TOKEN,
+    receiver,
+    logger: boltLogger(log),
+    deferInitialization: true,
+    clientOptions: {
+      slackApiUrl: env.SLACK_API_URL,
+      // The outbox retries on its own schedule; the client must not hold a message for minutes.
+      retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 1000 },
+      rejectRateLimitedCalls: true,
+    },
+  });
+  await app.init();
+
+  const adapters = new Map<string, RollbackAdapter>();
+  const sliSources: Record<string, SliSource> = { static: staticSliSource };
+  const tasks = new TaskTracker(log);
+  let drainer: OutboxDrainer | undefined;
+  const deps: Deps = {
+    store, policy, clock, ids: opts.ids ?? randomIds, tasks, log,
+    chat: new SlackChat(app.client),
+    directory: new SlackDirectory(app.client, clock),
+    service: (name) => resolveService(policy, name),
+    adapter(service) {
+      let a = adapters.get(service);
+      if (!a) {
+        const svc = policy.services[service];
+        if (!svc) throw new Error(`unknown service ${service}`);
+        a = createAdapter(service, svc.adapter, { db, clock, env: opts.secrets ?? {} });
+        adapters.set(service, a);
+      }
+      return a;
+    },
+    sliSource(kind) {
+      const s = sliSources[kind];
+      if (!s) throw new Error(`SLI source "${kind}" is not available in this build`);
+      return s;
+    },
+    runbookUrl(service) {
+      const path = policy.services[service]?.runbook;
+      if (!path) return null;
+      if (/^https?:\/\//.test(path)) return path;
+      return policy.runbookBaseUrl ? new URL(path, policy.runbookBaseUrl).toString() : null;
+    },
+    renderProposal(id) {
+      const p = store.proposals.get(id);
+      const svc = p && resolveService(policy, p.service);
+      if (!p || !svc) return undefined;
+      return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: svc.approvers, runbookUrl: deps.runbookUrl(p.service) ?? null, adapter: deps.adapter(p.service).describe() }) };
+    },
+    kickOutbox: () => drainer?.kick(),
+  };
+  drainer = new OutboxDrainer(deps);
+  registerActions(app, deps);
+  registerCommands(app, deps);
+
+  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, slack: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  if (socketMode) await app.start();
+  const port = (server.address() as AddressInfo).port;
+  const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;
+
+  await recover(deps);
+  drainer.kick();
+  const sweep = setInterval(() => expireProposals(deps), opts.sweepIntervalMs ?? 15_000);
+  sweep.unref();
+  log.info({ port, socketMode, services: Object.keys(policy.services) }, 'backstop ready');
+
+  return {
+    url: `http://${host}:${port}`, port, deps, app, server, drainer,
+    async settled(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        await tasks.idle();
+        drainer!.kick();
+        await drainer!.flushed();
+        if (store.outbox.pending() === 0 && tasks.busy === 0) return;
+        await delay(20);
+      }
+      throw new Error(`not settled after ${timeoutMs} ms: ${store.outbox.pending()} Slack message(s) still queued`);
+    },
+    async stop() {
+      clearInterval(sweep);
+      await tasks.idle();
+      drainer!.stop();
+      if (socketMode) await app.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      if (!opts.db) db.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { formatPath, type ConfigProblem } from './policy.js';
+
+/** Environment variables, validated once at start-up; nothing else reads process.env. */
+export const envSchema = z.object({
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'a bot token starts with "xoxb-" (OAuth & Permissions page of your Slack app)').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8, 'the signing secret from Basic Information → App Credentials').optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'an app-level token starts with "xapp-" (needed only for Socket Mode)').optional(),
+  SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'the Web API base URL, e.g. https://slack.com/api/' }).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  BACKSTOP_DB: z.string().default('backstop.db'),
+  BACKSTOP_CONFIG: z.string().optional(),
+  ALERTMANAGER_TOKEN: z.string().min(16, 'use at least 16 random characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).superRefine((env, ctx) => {
+  if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'required with SLACK_BOT_TOKEN in HTTP mode, so forged requests are refused' });
+  }
+});
+
+export type Env = z.output<typeof envSchema>;
+
+export type EnvResult = { ok: true; env: Env } | { ok: false; problems: ConfigProblem[] };
+
+export function parseEnv(raw: Record<string, string | undefined>): EnvResult {
+  // Empty strings mean "unset", as in most shells' `VAR=` lines.
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const r = envSchema.safeParse(cleaned);
+  if (r.success) return { ok: true, env: r.data };
+  return { ok: false, problems: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+}

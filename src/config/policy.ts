@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+
+/**
+ * The policy file (`backstop.yaml`): which alerts belong to which service, how to roll
+ * each service back, which SLIs judge it and who may approve. Parsed once at start-up.
+ */
+
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user ID looks like "U0123ABCD"');
+const slackGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user-group ID looks like "S0123ABCD"');
+
+export const sliSchema = z.object({
+  name: z.string().min(1),
+  source: z.enum(['static', 'prometheus']),
+  query: z.string().min(1).optional(),
+  values: z.record(z.string(), z.number()).optional(),
+  comparator: z.enum(['lt', 'lte', 'gt', 'gte']),
+  threshold: z.number(),
+  unit: z.string().optional(),
+}).strict().superRefine((sli, ctx) => {
+  if (sli.source === 'prometheus' && !sli.query) {
+    ctx.addIssue({ code: 'custom', path: ['query'], message: 'a prometheus SLI needs a PromQL `query`' });
+  }
+  if (sli.source === 'static' && (!sli.values || Object.keys(sli.values).length === 0)) {
+    ctx.addIssue({ code: 'custom', path: ['values'], message: 'a static SLI needs `values` (baseline/current, or one value per version)' });
+  }
+});
+
+const localRegistryAdapter = z.object({
+  kind: z.literal('local-registry'),
+  model: z.string().min(1),
+  alias: z.string().min(1).default('production'),
+}).strict();
+
+const httpWebhookAdapter = z.object({
+  kind: z.literal('http-webhook'),
+  url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
+  /** Name of the env var holding the HMAC secret: secrets never live in the policy file. */
+  secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'the NAME of an environment variable, e.g. ROLLBACK_WEBHOOK_SECRET'),
+  timeout: durationSchema.default(10_000),
+  /** Optional URL answering GET with {current, lastGood, deployedAt}. */
+  versionsUrl: z.url({ protocol: /^https?$/ }).optional(),
+}).strict();
+
+export const adapterSchema = z.discriminatedUnion('kind', [localRegistryAdapter, httpWebhookAdapter]);
+
+export const approversSchema = z.object({
+  users: z.array(slackUserId).default([]),
+  groups: z.array(slackGroupId).default([]),
+}).strict().refine((a) => a.users.length + a.groups.length > 0, { message: 'name at least one approver (users or groups)' });
+
+export const serviceSchema = z.object({
+  /** Alert labels that must all match, e.g. `{service: fraud-scorer}`. */
+  match: z.record(z.string(), z.string()).refine((m) => Object.keys(m).length > 0, 'give at least one label to match'),
+  channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel ID such as "C0123ABCD"; leave it out to create inc-YYYYMMDD-<service>').optional(),
+  critical: z.boolean().default(false),
+  requiredApprovals: z.number().int().min(1).max(10).optional(),
+  approvers: approversSchema,
+  adapter: adapterSchema,
+  slis: z.array(sliSchema).min(1, 'give at least one SLI'),
+  runbook: z.string().min(1).optional(),
+  settle: durationSchema.optional(),
+  proposalTtl: durationSchema.optional(),
+  /** Used for the SLI baseline when the adapter does not know the deploy time. */
+  baselineOffset: durationSchema.optional(),
+}).strict();
+
+const serviceName = z.string().regex(/^[a-z0-9][a-z0-9-_]{0,59}$/, 'lowercase letters, digits, "-" and "_", at most 60 characters');
+
+export const policySchema = z.object({
+  defaults: z.object({
+    requiredApprovals: z.number().int().min(1).max(10).default(1),
+    settle: durationSchema.default(30_000),
+    proposalTtl: durationSchema.default(30 * 60_000),
+    baselineOffset: durationSchema.default(60 * 60_000),
+  }).strict().default({ requiredApprovals: 1, settle: 30_000, proposalTtl: 1_800_000, baselineOffset: 3_600_000 }),
+  /** Where postmortem drafts are written. */
+  postmortemDir: z.string().default('postmortems'),
+  /** Base URL runbook paths are linked under (e.g. your repo's blob URL). */
+  runbookBaseUrl: z.url().optional(),
+  services: z.record(serviceName, serviceSchema).refine((s) => Object.keys(s).length > 0, 'configure at least one service'),
+}).strict();
+
+export type Policy = z.output<typeof policySchema>;
+export type ServicePolicy = z.output<typeof serviceSchema>;
+export type AdapterConfig = z.output<typeof adapterSchema>;
+
+/** A service's policy with defaults applied. */
+export interface ResolvedService extends ServicePolicy {
+  name: string;
+  requiredApprovals: number;
+  settle: number;
+  proposalTtl: number;
+  baselineOffset: number;
+}
+
+export function resolveService(policy: Policy, name: string): ResolvedService | undefined {
+  const svc = policy.services[name];
+  if (!svc) return undefined;
+  const d = policy.defaults;
+  // Critical services always need two distinct people, whatever the number says.
+  const required = Math.max(svc.requiredApprovals ?? d.requiredApprovals, svc.critical ? 2 : 1);
+  return {
+    ...svc,
+    name,
+    requiredApprovals: required,
+    settle: svc.settle ?? d.settle,
+    proposalTtl: svc.proposalTtl ?? d.proposalTtl,
+    baselineOffset: svc.baselineOffset ?? d.baselineOffset,
+  };
+}
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+export type PolicyResult = { ok: true; policy: Policy } | { ok: false; problems: ConfigProblem[] };
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(root)' : path.map((p) => String(p)).join('.');
+}
+
+export function parsePolicy(text: string): PolicyResult {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    const e = err as YAMLParseError;
+    const where = e.linePos?.[0] ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : '';
+    return { ok: false, problems: [{ path: '(yaml)', message: `${e.message.split('\n')[0]}${where}` }] };
+  }
+  const parsed = policySchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+  }
+  const problems: ConfigProblem[] = [];
+  // Two services claiming the same alerts would make ownership ambiguous.
+  const seen = new Map<string, string>();
+  for (const [name, svc] of Object.entries(parsed.data.services)) {
+    const key = JSON.stringify(Object.entries(svc.match).sort());
+    const other = seen.get(key);
+    if (other) problems.push({ path: `services.${name}.match`, message: `same matchers as service "${other}": an alert must belong to one service` });
+    seen.set(key, name);
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, policy: parsed.data };
+}
+
+export function loadPolicyFile(file: string): PolicyResult {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { ok: false, problems: [{ path: '(file)', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }] };
+  }
+  return parsePolicy(text);
+}
+
+/** The service an alert belongs to: every matcher label must equal the alert's label. */
+export function matchService(policy: Policy, labels: Record<string, string>): string | undefined {
+  for (const [name, svc] of Object.entries(policy.services)) {
+    if (Object.entries(svc.match).every(([k, v]) => labels[k] === v)) return name;
+  }
+  return undefined;
+}

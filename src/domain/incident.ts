@@ -1,0 +1,30 @@
+export type IncidentStatus = 'open' | 'resolved';
+
+export interface Incident {
+  id: string;
+  service: string;
+  status: IncidentStatus;
+  title: string;
+  severity: string | null;
+  channelId: string | null;
+  openedAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  postmortemPath: string | null;
+}
+
+/** Name of a channel Backstop creates for an incident: `inc-YYYYMMDD-<service>`, within Slack's 80-char rule. */
+export function incidentChannelName(service: string, openedAt: Date): string {
+  const day = openedAt.toISOString().slice(0, 10).replaceAll('-', '');
+  const slug = service.toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
+  return `inc-${day}-${slug}`.slice(0, 80);
+}
+
+export type ResolveCheck = { ok: true } | { ok: false; code: 'already_resolved' | 'alerts_firing'; message: string };
+
+/** An incident resolves when asked by a person or when its last firing alert resolves. */
+export function canResolve(incident: Incident, firingAlerts: number, by: 'alerts' | 'person'): ResolveCheck {
+  if (incident.status === 'resolved') return { ok: false, code: 'already_resolved', message: `Incident ${incident.id} is already resolved.` };
+  if (by === 'alerts' && firingAlerts > 0) return { ok: false, code: 'alerts_firing', message: `${firingAlerts} alert(s) still firing.` };
+  return { ok: true };
+}

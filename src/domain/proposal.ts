@@ -1,0 +1,214 @@
+/**
+ * The rollback proposal state machine. `transition` is pure: it returns the next state
+ * and the effects to carry out, or a refusal with a closed code. Callers persist the
+ * result with a compare-and-swap on `rev`, so two racing clicks cannot both win.
+ *
+ *   pending ──approve (quorum)──▶ approved ──start──▶ executing ──succeeded──▶ executed ──verified──▶ verified
+ *      │  ╲──reject──▶ rejected                          │                          ╲──not recovered──▶ not_recovered
+ *      ╲──expire──▶ expired      pending ──cancel──▶ cancelled (alerts resolved first)                               ╲──failed──▶ failed
+ */
+import type { SliReading } from './sli.js';
+
+export type ProposalState =
+  | 'pending'
+  | 'approved'
+  | 'executing'
+  | 'executed'
+  | 'verified'
+  | 'not_recovered'
+  | 'failed'
+  | 'rejected'
+  | 'expired'
+  | 'cancelled';
+
+export const LIVE_STATES: readonly ProposalState[] = ['pending', 'approved', 'executing', 'executed'];
+export const FINAL_STATES: readonly ProposalState[] = ['verified', 'not_recovered', 'failed', 'rejected', 'expired', 'cancelled'];
+
+export interface Approval {
+  user: string;
+  at: string;
+}
+
+export interface Proposal {
+  id: string;
+  incidentId: string;
+  service: string;
+  state: ProposalState;
+  /** Bumped on every transition; the store only writes if it still holds the rev it read. */
+  rev: number;
+  fromVersion: string | null;
+  toVersion: string;
+  /** `alert` for alert-triggered proposals, else the Slack user who asked. */
+  requestedBy: string;
+  reason: string;
+  requiredApprovals: number;
+  approvals: Approval[];
+  createdAt: string;
+  expiresAt: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  decisionReason: string | null;
+  executedAt: string | null;
+  verifiedAt: string | null;
+  sliBefore: SliReading[];
+  sliAfter: SliReading[] | null;
+  executionDetail: string | null;
+  channelId: string;
+  messageTs: string | null;
+}
+
+export type ProposalEvent =
+  | { type: 'approve'; user: string }
+  | { type: 'reject'; user: string; reason: string }
+  | { type: 'expire' }
+  | { type: 'cancel'; reason: string }
+  | { type: 'start_execution' }
+  | { type: 'execution_succeeded'; detail: string }
+  | { type: 'execution_failed'; detail: string }
+  | { type: 'verification'; readings: SliReading[]; recovered: boolean };
+
+export type Effect =
+  | { type: 'execute' }
+  | { type: 'verify' }
+  | { type: 'announce'; action: AuditAction; text: string };
+
+/** Every audit action the proposal can produce; also the names in the audit trail. */
+export type AuditAction =
+  | 'proposal.approved_by'
+  | 'proposal.approved'
+  | 'proposal.rejected'
+  | 'proposal.expired'
+  | 'proposal.cancelled'
+  | 'execution.started'
+  | 'execution.succeeded'
+  | 'execution.failed'
+  | 'verification.recovered'
+  | 'verification.not_recovered';
+
+export type RefusalCode =
+  | 'not_pending'
+  | 'expired'
+  | 'already_approved'
+  | 'invalid_transition';
+
+export type TransitionResult =
+  | { ok: true; proposal: Proposal; effects: Effect[] }
+  | { ok: false; code: RefusalCode; message: string; proposal?: Proposal; effects?: Effect[] };
+
+export function isExpired(p: Proposal, now: Date): boolean {
+  return now.getTime() >= Date.parse(p.expiresAt);
+}
+
+const STATE_WORDS: Record<ProposalState, string> = {
+  pending: 'waiting for approval',
+  approved: 'approved',
+  executing: 'being executed',
+  executed: 'executed, being verified',
+  verified: 'rolled back and verified',
+  not_recovered: 'rolled back but not recovered',
+  failed: 'failed',
+  rejected: 'rejected',
+  expired: 'expired',
+  cancelled: 'cancelled',
+};
+
+export function describeState(s: ProposalState): string {
+  return STATE_WORDS[s];
+}
+
+function next(p: Proposal, patch: Partial<Proposal>): Proposal {
+  return { ...p, ...patch, rev: p.rev + 1 };
+}
+
+/**
+ * Approver eligibility (who may approve) is decided by `checkApprover` before this is
+ * called; the machine only enforces order, expiry, distinctness and quorum.
+ */
+export function transition(p: Proposal, event: ProposalEvent, now: Date): TransitionResult {
+  const at = now.toISOString();
+  switch (event.type) {
+    case 'approve': {
+      if (p.state !== 'pending') return refuse('not_pending', `This proposal is already ${describeState(p.state)}.`);
+      if (isExpired(p, now)) return expireInstead(p, now);
+      if (p.approvals.some((a) => a.user === event.user)) {
+        return refuse('already_approved', `You already approved this proposal; it needs ${p.requiredApprovals} distinct approvers.`);
+      }
+      const approvals = [...p.approvals, { user: event.user, at }];
+      const quorum = approvals.length >= p.requiredApprovals;
+      const given = `${approvals.length}/${p.requiredApprovals}`;
+      if (!quorum) {
+        return ok(next(p, { approvals }), [
+          { type: 'announce', action: 'proposal.approved_by', text: `✅ Approved by <@${event.user}> (${given}); waiting for ${p.requiredApprovals - approvals.length} more.` },
+        ]);
+      }
+      return ok(next(p, { approvals, state: 'approved', decidedAt: at, decidedBy: event.user }), [
+        { type: 'announce', action: 'proposal.approved_by', text: `✅ Approved by <@${event.user}> (${given}).` },
+        { type: 'announce', action: 'proposal.approved', text: `Quorum reached: rolling back ${p.service} to ${p.toVersion}.` },
+        { type: 'execute' },
+      ]);
+    }
+    case 'reject': {
+      if (p.state !== 'pending') return refuse('not_pending', `This proposal is already ${describeState(p.state)}.`);
+      if (isExpired(p, now)) return expireInstead(p, now);
+      return ok(next(p, { state: 'rejected', decidedAt: at, decidedBy: event.user, decisionReason: event.reason }), [
+        { type: 'announce', action: 'proposal.rejected', text: `⛔ Rejected by <@${event.user}>: ${event.reason}` },
+      ]);
+    }
+    case 'expire': {
+      if (p.state !== 'pending') return refuse('not_pending', `Only a pending proposal expires; this one is ${describeState(p.state)}.`);
+      if (!isExpired(p, now)) return refuse('invalid_transition', 'The proposal has not reached its expiry time.');
+      return ok(next(p, { state: 'expired', decidedAt: at, decisionReason: 'expired before enough approvals' }), [
+        { type: 'announce', action: 'proposal.expired', text: `⌛ Proposal expired at ${p.expiresAt} with ${p.approvals.length}/${p.requiredApprovals} approvals; nothing was executed. Propose again if the rollback is still needed.` },
+      ]);
+    }
+    case 'cancel': {
+      if (p.state !== 'pending') return refuse('not_pending', `Only a pending proposal can be cancelled; this one is ${describeState(p.state)}.`);
+      return ok(next(p, { state: 'cancelled', decidedAt: at, decisionReason: event.reason }), [
+        { type: 'announce', action: 'proposal.cancelled', text: `Proposal withdrawn: ${event.reason}. Nothing was executed.` },
+      ]);
+    }
+    case 'start_execution': {
+      if (p.state !== 'approved') return refuse('invalid_transition', `Cannot execute a proposal that is ${describeState(p.state)}.`);
+      return ok(next(p, { state: 'executing' }), [
+        { type: 'announce', action: 'execution.started', text: `⏳ Executing rollback of ${p.service}: ${p.fromVersion ?? 'unknown'} → ${p.toVersion}.` },
+      ]);
+    }
+    case 'execution_succeeded': {
+      if (p.state !== 'executing') return refuse('invalid_transition', `Execution finished for a proposal that is ${describeState(p.state)}.`);
+      return ok(next(p, { state: 'executed', executedAt: at, executionDetail: event.detail }), [
+        { type: 'announce', action: 'execution.succeeded', text: `🔁 Rolled back ${p.service} to ${p.toVersion}: ${event.detail}. Verifying SLIs…` },
+        { type: 'verify' },
+      ]);
+    }
+    case 'execution_failed': {
+      if (p.state !== 'executing') return refuse('invalid_transition', `Execution failed for a proposal that is ${describeState(p.state)}.`);
+      return ok(next(p, { state: 'failed', executionDetail: event.detail }), [
+        { type: 'announce', action: 'execution.failed', text: `❌ Rollback of ${p.service} to ${p.toVersion} failed: ${event.detail}. Nothing is reported as rolled back; follow the runbook.` },
+      ]);
+    }
+    case 'verification': {
+      if (p.state !== 'executed') return refuse('invalid_transition', `Cannot verify a proposal that is ${describeState(p.state)}.`);
+      const state: ProposalState = event.recovered ? 'verified' : 'not_recovered';
+      return ok(next(p, { state, verifiedAt: at, sliAfter: event.readings }), [
+        event.recovered
+          ? { type: 'announce', action: 'verification.recovered', text: `🟢 Verified: ${p.service} on ${p.toVersion} is within its SLIs.` }
+          : { type: 'announce', action: 'verification.not_recovered', text: `🟠 Not recovered: ${p.service} on ${p.toVersion} still fails or cannot be measured. A human must look now.` },
+      ]);
+    }
+  }
+}
+
+function ok(proposal: Proposal, effects: Effect[]): TransitionResult {
+  return { ok: true, proposal, effects };
+}
+
+function refuse(code: RefusalCode, message: string): TransitionResult {
+  return { ok: false, code, message };
+}
+
+/** An approval or rejection that arrives after expiry expires the proposal instead. */
+function expireInstead(p: Proposal, now: Date): TransitionResult {
+  const expired = transition(p, { type: 'expire' }, now);
+  if (!expired.ok) return expired;
+  return { ok: false, code: 'expired', message: 'This proposal has expired; stale approvals never execute an old decision.', proposal: expired.proposal, effects: expired.effects };
+}

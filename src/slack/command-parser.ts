@@ -1,0 +1,44 @@
+/** Parses the text after `/backstop`. Pure, so every form and mistake is unit-tested. */
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'status' }
+  | { kind: 'rollback'; service: string; reason: string }
+  | { kind: 'history'; service: string }
+  | { kind: 'resolve'; service: string | null };
+
+export type Parsed = { ok: true; command: Command } | { ok: false; error: string };
+
+export const USAGE = [
+  '*Backstop commands*',
+  '`/backstop status`: open incidents and live rollback proposals',
+  '`/backstop rollback <service> <reason>`: propose rolling <service> back to its last known-good version',
+  '`/backstop history <service>`: recent incidents and rollbacks of <service>',
+  '`/backstop resolve [service]`: resolve the incident of this channel (or of <service>) and post the postmortem draft',
+  '`/backstop help`: this text',
+].join('\n');
+
+export function parseCommand(text: string): Parsed {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const [verb, ...rest] = words;
+  switch ((verb ?? 'help').toLowerCase()) {
+    case 'help':
+      return { ok: true, command: { kind: 'help' } };
+    case 'status':
+      return { ok: true, command: { kind: 'status' } };
+    case 'rollback': {
+      const [service, ...reason] = rest;
+      if (!service) return { ok: false, error: 'Usage: `/backstop rollback <service> <reason>`: name the service.' };
+      if (reason.length === 0) return { ok: false, error: `Usage: \`/backstop rollback ${service} <reason>\`: say why, so approvers and the postmortem know.` };
+      return { ok: true, command: { kind: 'rollback', service, reason: reason.join(' ') } };
+    }
+    case 'history': {
+      const [service] = rest;
+      if (!service) return { ok: false, error: 'Usage: `/backstop history <service>`.' };
+      return { ok: true, command: { kind: 'history', service } };
+    }
+    case 'resolve':
+      return { ok: true, command: { kind: 'resolve', service: rest[0] ?? null } };
+    default:
+      return { ok: false, error: `Unknown command "${verb}".\n${USAGE}` };
+  }
+}

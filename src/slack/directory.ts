@@ -1,0 +1,22 @@
+import type { WebClient } from '@slack/web-api';
+import type { Clock } from '../ports/clock.js';
+import type { Directory } from '../ports/chat.js';
+
+const TTL_MS = 60_000;
+
+/** User-group membership from `usergroups.users.list`, cached briefly: clicks come in bursts. */
+export class SlackDirectory implements Directory {
+  private readonly cache = new Map<string, { users: string[]; at: number }>();
+
+  constructor(private readonly client: WebClient, private readonly clock: Clock) {}
+
+  async groupMembers(groupId: string): Promise<string[]> {
+    const now = this.clock.now().getTime();
+    const hit = this.cache.get(groupId);
+    if (hit && now - hit.at < TTL_MS) return hit.users;
+    const res = await this.client.usergroups.users.list({ usergroup: groupId });
+    const users = res.users ?? [];
+    this.cache.set(groupId, { users, at: now });
+    return users;
+  }
+}

@@ -1,0 +1,8 @@
+/** Action, block and view IDs: named once, so listeners and views cannot drift apart. */
+export const ACTION_APPROVE = 'backstop_approve';
+export const ACTION_REJECT = 'backstop_reject';
+export const BLOCK_DECISION = 'backstop_decision';
+export const VIEW_REJECT = 'backstop_reject_view';
+export const BLOCK_REJECT_REASON = 'backstop_reject_reason';
+export const ACTION_REJECT_REASON = 'backstop_reject_reason_input';
+export const COMMAND = '/backstop';

@@ -1,0 +1,49 @@
+import type { App, BlockAction, ButtonAction, ViewSubmitAction } from '@slack/bolt';
+import type { Deps } from '../../app/deps.js';
+import { recordDecision } from '../../app/record-decision.js';
+import { ACTION_APPROVE, ACTION_REJECT, ACTION_REJECT_REASON, BLOCK_REJECT_REASON, VIEW_REJECT } from '../ids.js';
+import { rejectModal } from '../views/reject-modal.js';
+
+/** Approve / Reject buttons: ack at once, then call one use case and tell the clicker. */
+export function registerActions(app: App, deps: Deps): void {
+  app.action<BlockAction<ButtonAction>>(ACTION_APPROVE, async ({ ack, body, action }) => {
+    await ack();
+    const channel = body.channel?.id ?? body.container?.channel_id;
+    const log = deps.log.child({ proposalId: action.value, user: body.user.id });
+    const res = await recordDecision(deps, { proposalId: action.value ?? '', user: body.user.id, decision: 'approve' });
+    log.info({ ok: res.ok, code: res.ok ? undefined : res.code }, 'approve clicked');
+    if (channel) await tell(deps, channel, body.user.id, res.ok ? res.message : `Not approved: ${res.message}`, body.message?.ts);
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION_REJECT, async ({ ack, body, action, client }) => {
+    await ack();
+    const proposal = deps.store.proposals.get(action.value ?? '');
+    const channel = body.channel?.id ?? body.container?.channel_id;
+    if (!proposal || proposal.state !== 'pending') {
+      if (channel) await tell(deps, channel, body.user.id, `Nothing to reject: the proposal is ${proposal?.state ?? 'unknown'}.`, body.message?.ts);
+      return;
+    }
+    await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(proposal) });
+  });
+
+  app.view<ViewSubmitAction>(VIEW_REJECT, async ({ ack, body, view }) => {
+    const reason = view.state.values[BLOCK_REJECT_REASON]?.[ACTION_REJECT_REASON]?.value?.trim() ?? '';
+    if (!reason) {
+      await ack({ response_action: 'errors', errors: { [BLOCK_REJECT_REASON]: 'Say why, so the thread and postmortem record it.' } });
+      return;
+    }
+    await ack();
+    const proposalId = view.private_metadata;
+    const res = await recordDecision(deps, { proposalId, user: body.user.id, decision: 'reject', reason });
+    const p = deps.store.proposals.get(proposalId);
+    if (p) await tell(deps, p.channelId, body.user.id, res.ok ? res.message : `Not rejected: ${res.message}`, p.messageTs ?? undefined);
+  });
+}
+
+async function tell(deps: Deps, channel: string, user: string, text: string, threadTs?: string): Promise<void> {
+  try {
+    await deps.chat.postEphemeral({ channel, user, text, threadTs });
+  } catch (err) {
+    deps.log.warn({ err, user }, 'could not send ephemeral reply');
+  }
+}

@@ -1,0 +1,58 @@
+import type { App } from '@slack/bolt';
+import type { Deps } from '../../app/deps.js';
+import { requestRollback } from '../../app/request-rollback.js';
+import { resolveIncident } from '../../app/resolve-incident.js';
+import { describeState } from '../../domain/proposal.js';
+import { parseCommand, USAGE } from '../command-parser.js';
+import { COMMAND } from '../ids.js';
+
+/** `/backstop …`: ack at once; answers go back to the caller only (ephemeral). */
+export function registerCommands(app: App, deps: Deps): void {
+  app.command(COMMAND, async ({ ack, command, respond }) => {
+    await ack();
+    const reply = (text: string) => respond({ response_type: 'ephemeral', text }).catch((err: unknown) => deps.log.warn({ err }, 'respond failed'));
+    const parsed = parseCommand(command.text ?? '');
+    if (!parsed.ok) return void (await reply(parsed.error));
+    const c = parsed.command;
+    switch (c.kind) {
+      case 'help':
+        return void (await reply(USAGE));
+      case 'status':
+        return void (await reply(statusText(deps)));
+      case 'history':
+        return void (await reply(historyText(deps, c.service)));
+      case 'rollback': {
+        const res = await requestRollback(deps, { service: c.service, user: command.user_id, reason: c.reason });
+        return void (await reply(res.ok
+          ? `Proposed rolling back ${c.service} ${res.proposal.fromVersion ?? 'unknown'} → ${res.proposal.toVersion} in <#${res.proposal.channelId}>. You requested it, so others must approve.`
+          : res.message));
+      }
+      case 'resolve': {
+        const incident = c.service ? deps.store.incidents.openFor(c.service) : deps.store.incidents.byChannel(command.channel_id);
+        if (!incident || incident.status !== 'open') {
+          return void (await reply(c.service ? `No open incident for ${c.service}.` : 'No open incident in this channel; name the service: `/backstop resolve <service>`.'));
+        }
+        const res = await resolveIncident(deps, incident.id, { kind: 'person', user: command.user_id });
+        return void (await reply(res.message));
+      }
+    }
+  });
+}
+
+function statusText(deps: Deps): string {
+  const open = deps.store.incidents.listOpen();
+  if (open.length === 0) return 'No open incidents.';
+  return open.map((i) => {
+    const live = deps.store.proposals.liveFor(i.service);
+    const p = live ? `; rollback ${live.fromVersion ?? '?'} → ${live.toVersion} ${describeState(live.state)} (${live.approvals.length}/${live.requiredApprovals})` : '';
+    return `• ${i.service}: ${i.title} (since ${i.openedAt})${i.channelId ? ` in <#${i.channelId}>` : ''}${p}`;
+  }).join('\n');
+}
+
+function historyText(deps: Deps, service: string): string {
+  if (!deps.service(service)) return `Unknown service "${service}".`;
+  const proposals = deps.store.proposals.recent(service, 10);
+  if (proposals.length === 0) return `No rollbacks proposed for ${service} yet.`;
+  return [`*Recent rollbacks of ${service}*`, ...proposals.map((p) =>
+    `• ${p.createdAt} ${p.fromVersion ?? '?'} → ${p.toVersion}: ${describeState(p.state)}; approved by ${p.approvals.map((a) => `<@${a.user}>`).join(', ') || 'nobody'}`)].join('\n');
+}

@@ -1,0 +1,77 @@
+import type { KnownBlock } from '@slack/types';
+import { whoMayApprove, type ApproverPolicy } from '../../domain/approval.js';
+import { describeState, type Proposal } from '../../domain/proposal.js';
+import { comparatorSymbol, fmt, type SliReading } from '../../domain/sli.js';
+import { ACTION_APPROVE, ACTION_REJECT, BLOCK_DECISION } from '../ids.js';
+
+const MARK: Record<SliReading['verdict'], string> = { ok: '✅ ok', breach: '❌ breach', inconclusive: '❔ inconclusive' };
+
+/** Monospace SLI table: baseline, now, threshold and a breach mark per SLI. */
+export function sliTable(readings: readonly SliReading[], title = 'now'): string {
+  const rows = [['SLI', 'baseline', title, 'breach if', 'verdict']];
+  for (const r of readings) {
+    const unit = r.unit ? ` ${r.unit}` : '';
+    rows.push([r.name, fmt(r.baseline) + unit, fmt(r.current) + unit, `${comparatorSymbol(r.comparator)} ${fmt(r.threshold)}`, MARK[r.verdict] + (r.inconclusive ? ` (${r.inconclusive.replace('_', ' ')})` : '')]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+export interface ProposalView {
+  proposal: Proposal;
+  approvers: ApproverPolicy;
+  runbookUrl: string | null;
+  adapter: string;
+}
+
+export function proposalText(p: Proposal): string {
+  return `Rollback proposal for ${p.service}: ${p.fromVersion ?? 'unknown'} → ${p.toVersion} (${describeState(p.state)}, ${p.approvals.length}/${p.requiredApprovals} approvals)`;
+}
+
+export function proposalBlocks({ proposal: p, approvers, runbookUrl, adapter }: ProposalView): KnownBlock[] {
+  const approvedBy = p.approvals.map((a) => `<@${a.user}>`).join(', ') || 'none yet';
+  const requested = p.requestedBy === 'alert' ? 'alert' : `<@${p.requestedBy}>`;
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(`Rollback proposal: ${p.service}`, 150), emoji: true } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Service*\n${p.service}` },
+        { type: 'mrkdwn', text: `*Version*\n\`${p.fromVersion ?? 'unknown'}\` → \`${p.toVersion}\` (last known good)` },
+        { type: 'mrkdwn', text: `*Status*\n${describeState(p.state)}` },
+        { type: 'mrkdwn', text: `*Approvals*\n${p.approvals.length}/${p.requiredApprovals}: ${approvedBy}` },
+        { type: 'mrkdwn', text: `*Requested by*\n${requested}: ${clip(p.reason, 300)}` },
+        { type: 'mrkdwn', text: `*Target*\n${clip(adapter, 300)}` },
+      ],
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(`*SLIs before rollback*\n\`\`\`${sliTable(p.sliBefore)}\`\`\``, 3000) } },
+  ];
+  if (p.sliAfter) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*SLIs after rollback*\n\`\`\`${sliTable(p.sliAfter, 'after')}\`\`\``, 3000) } });
+  }
+  const context = [
+    runbookUrl ? `📖 <${runbookUrl}|Runbook>` : '📖 no runbook configured',
+    `Proposal \`${p.id}\``,
+    p.state === 'pending' ? `Expires <!date^${Math.floor(Date.parse(p.expiresAt) / 1000)}^{time}|${p.expiresAt}>` : null,
+  ].filter((x): x is string => x !== null);
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] });
+  if (p.state === 'pending') {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`Who may approve: ${whoMayApprove(approvers)}. The requester cannot approve.`, 3000) }] });
+    blocks.push({
+      type: 'actions',
+      block_id: BLOCK_DECISION,
+      elements: [
+        { type: 'button', action_id: ACTION_APPROVE, style: 'primary', text: { type: 'plain_text', text: 'Approve rollback' }, value: p.id },
+        { type: 'button', action_id: ACTION_REJECT, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: p.id },
+      ],
+    });
+  } else {
+    const outcome = p.decisionReason ? `${describeState(p.state)}: ${p.decisionReason}` : describeState(p.state);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Outcome:* ${outcome}`, 3000) } });
+  }
+  return blocks;
+}

@@ -1,0 +1,34 @@
+import Database from 'better-sqlite3';
+import { migrations, type Migration } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+/**
+ * Opens the database in WAL mode and brings the schema up to date. Each migration runs
+ * in its own transaction with its version row, so a crash mid-migration leaves the
+ * previous version intact.
+ */
+export function openDb(file: string, list: readonly Migration[] = migrations): Db {
+  const db = new Database(file);
+  if (file !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  migrate(db, list);
+  return db;
+}
+
+export function migrate(db: Db, list: readonly Migration[]): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+  let count = 0;
+  for (const m of [...list].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+    }).immediate();
+    count++;
+  }
+  return count;
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import type { Incident } from '../domain/incident.js';
+import type { Db } from './db.js';
+
+const row = z.object({
+  id: z.string(),
+  service: z.string(),
+  status: z.enum(['open', 'resolved']),
+  title: z.string(),
+  severity: z.string().nullable(),
+  channel_id: z.string().nullable(),
+  opened_at: z.string(),
+  resolved_at: z.string().nullable(),
+  resolved_by: z.string().nullable(),
+  postmortem_path: z.string().nullable(),
+});
+
+function toIncident(r: unknown): Incident {
+  const x = row.parse(r);
+  return {
+    id: x.id, service: x.service, status: x.status, title: x.title, severity: x.severity, channelId: x.channel_id,
+    openedAt: x.opened_at, resolvedAt: x.resolved_at, resolvedBy: x.resolved_by, postmortemPath: x.postmortem_path,
+  };
+}
+
+export class IncidentRepo {
+  constructor(private readonly db: Db) {}
+
+  get(id: string): Incident | undefined {
+    const r = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id);
+    return r ? toIncident(r) : undefined;
+  }
+
+  openFor(service: string): Incident | undefined {
+    const r = this.db.prepare("SELECT * FROM incidents WHERE service = ? AND status = 'open'").get(service);
+    return r ? toIncident(r) : undefined;
+  }
+
+  byChannel(channelId: string): Incident | undefined {
+    const r = this.db.prepare("SELECT * FROM incidents WHERE channel_id = ? ORDER BY (status = 'open') DESC, opened_at DESC LIMIT 1").get(channelId);
+    return r ? toIncident(r) : undefined;
+  }
+
+  listOpen(): Incident[] {
+    return this.db.prepare("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at").all().map(toIncident);
+  }
+
+  recent(service: string, limit: number): Incident[] {
+    return this.db.prepare('SELECT * FROM incidents WHERE service = ? ORDER BY opened_at DESC LIMIT ?').all(service, limit).map(toIncident);
+  }
+
+  insert(i: Incident): void {
+    this.db.prepare(`INSERT INTO incidents (id, service, status, title, severity, channel_id, opened_at, resolved_at, resolved_by, postmortem_path)
+      VALUES (@id, @service, @status, @title, @severity, @channelId, @openedAt, @resolvedAt, @resolvedBy, @postmortemPath)`).run(i);
+  }
+
+  setChannel(id: string, channelId: string): void {
+    this.db.prepare('UPDATE incidents SET channel_id = ? WHERE id = ? AND channel_id IS NULL').run(channelId, id);
+  }
+
+  /** Returns false when another writer resolved it first. */
+  resolve(id: string, at: string, by: string): boolean {
+    return this.db.prepare("UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'").run(at, by, id).changes === 1;
+  }
+
+  setPostmortemPath(id: string, path: string): void {
+    this.db.prepare('UPDATE incidents SET postmortem_path = ? WHERE id = ?').run(path, id);
+  }
+}

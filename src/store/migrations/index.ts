@@ -1,0 +1,11 @@
+import { core } from './001-core.js';
+import { localRegistry } from './002-local-registry.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Append-only: a released migration is never edited, only followed by a new one. */
+export const migrations: readonly Migration[] = [core, localRegistry];
