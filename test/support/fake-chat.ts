@@ -1,0 +1,43 @@
+import type { Chat, ChatMessage, Directory } from '../../src/ports/chat.js';
+
+/** In-memory Chat port: records what the bot said, where, and in which thread. */
+export class FakeChat implements Chat {
+  posts: (ChatMessage & { ts: string })[] = [];
+  updates: (ChatMessage & { ts: string })[] = [];
+  ephemerals: (ChatMessage & { user: string })[] = [];
+  created: string[] = [];
+  failPosts = 0;
+  private n = 0;
+
+  async post(msg: ChatMessage) {
+    if (this.failPosts > 0) {
+      this.failPosts--;
+      throw Object.assign(new Error('slack down'), { data: { error: 'internal_error' } });
+    }
+    const ts = `1700000000.${String(++this.n).padStart(6, '0')}`;
+    this.posts.push({ ...msg, ts });
+    return { channel: msg.channel, ts };
+  }
+  async update(msg: ChatMessage & { ts: string }) {
+    this.updates.push(msg);
+  }
+  async postEphemeral(msg: ChatMessage & { user: string }) {
+    this.ephemerals.push(msg);
+  }
+  async ensureChannel(name: string) {
+    this.created.push(name);
+    return `C${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
+  }
+  thread(ts: string) {
+    return this.posts.filter((p) => p.threadTs === ts);
+  }
+}
+
+export class FakeDirectory implements Directory {
+  constructor(private readonly groups: Record<string, string[]> = {}) {}
+  async groupMembers(id: string) {
+    const g = this.groups[id];
+    if (!g) throw new Error('no_such_subteam');
+    return g;
+  }
+}
