@@ -83,7 +83,6 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const adapters = new Map<string, RollbackAdapter>();
   const sliSources: Record<string, SliSource> = { static: staticSliSource };
   const tasks = new TaskTracker(log);
-  let drainer: OutboxDrainer | undefined;
   const deps: Deps = {
     store, policy, clock, ids: opts.ids ?? randomIds, tasks, log,
     chat: new SlackChat(app.client),
@@ -116,9 +115,10 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
       if (!p || !svc) return undefined;
       return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: svc.approvers, runbookUrl: deps.runbookUrl(p.service) ?? null, adapter: deps.adapter(p.service).describe() }) };
     },
-    kickOutbox: () => drainer?.kick(),
+    // The drainer is built from these deps; the closure only runs after it exists.
+    kickOutbox: () => drainer.kick(),
   };
-  drainer = new OutboxDrainer(deps);
+  const drainer = new OutboxDrainer(deps);
   registerActions(app, deps);
   registerCommands(app, deps);
 
@@ -143,8 +143,8 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         await tasks.idle();
-        drainer!.kick();
-        await drainer!.flushed();
+        drainer.kick();
+        await drainer.flushed();
         if (store.outbox.pending() === 0 && tasks.busy === 0) return;
         await delay(20);
       }
@@ -153,7 +153,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     async stop() {
       clearInterval(sweep);
       await tasks.idle();
-      drainer!.stop();
+      drainer.stop();
       if (socketMode) await app.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -59,7 +59,6 @@ export function buildHarness(opts: { postmortemDir: string; policyYaml?: string 
   const chat = new FakeChat();
   const log = createLogger({ level: 'silent' });
   let n = 0;
-  let drainer: OutboxDrainer | undefined;
   const tasks = new TaskTracker(log);
   const deps: Deps = {
     store, policy, clock, tasks, log, chat,
@@ -74,14 +73,15 @@ export function buildHarness(opts: { postmortemDir: string; policyYaml?: string 
       if (!p) return undefined;
       return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: policy.services[p.service]!.approvers, runbookUrl: null, adapter: adapter.describe() }) };
     },
-    kickOutbox: () => drainer?.kick(),
+    // The drainer is built from these deps; the closure only runs after it exists.
+    kickOutbox: () => drainer.kick(),
   };
-  drainer = new OutboxDrainer(deps);
+  const drainer = new OutboxDrainer(deps);
   const settle = async () => {
     for (let i = 0; i < 20; i++) {
       await tasks.idle();
-      drainer!.kick();
-      await drainer!.flushed();
+      drainer.kick();
+      await drainer.flushed();
       if (tasks.busy === 0) return;
     }
   };
