@@ -10,14 +10,27 @@ export type ProposeResult =
   | { ok: false; code: 'unknown_incident' | 'unknown_service' | 'exists' | 'no_target' | 'target_error'; message: string; proposal?: Proposal };
 
 /** Makes sure the incident has a channel: the service's own, or a new `inc-YYYYMMDD-<service>`. */
-export async function ensureIncidentChannel(deps: Deps, incidentId: string): Promise<string> {
+export async function ensureIncidentChannel(deps: Deps, incidentId: string, requestedBy: string): Promise<string> {
   const incident = deps.store.incidents.get(incidentId);
   if (!incident) throw new Error(`no incident ${incidentId}`);
   if (incident.channelId) return incident.channelId;
-  const configured = deps.service(incident.service)?.channel;
-  const channelId = configured ?? (await deps.chat.ensureChannel(incidentChannelName(incident.service, new Date(incident.openedAt))));
+  const svc = deps.service(incident.service);
+  const members = [...new Set([...(svc?.approvers.users ?? []), ...(requestedBy === 'alert' ? [] : [requestedBy])])];
+  const channelId = svc?.channel ?? (await createChannel(deps, incidentChannelName(incident.service, new Date(incident.openedAt)), members));
   deps.store.tx(() => deps.store.incidents.setChannel(incidentId, channelId));
   return deps.store.incidents.get(incidentId)?.channelId ?? channelId;
+}
+
+async function createChannel(deps: Deps, name: string, members: string[]): Promise<string> {
+  try {
+    return await deps.chat.ensureChannel(name, members);
+  } catch (err) {
+    // The channel exists even if inviting failed: post there and say so in the log.
+    const channelId = (err as { channelId?: string }).channelId;
+    if (!channelId) throw err;
+    deps.log.warn({ err, channel: name }, 'could not invite approvers to the incident channel');
+    return channelId;
+  }
 }
 
 /**
@@ -33,7 +46,7 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: { req
   if (live) return { ok: false, code: 'exists', message: `A rollback proposal for ${svc.name} is already ${live.state}.`, proposal: live };
 
   const log = deps.log.child({ incidentId, service: svc.name });
-  const channelId = await ensureIncidentChannel(deps, incidentId);
+  const channelId = await ensureIncidentChannel(deps, incidentId, req.requestedBy);
   let versions;
   try {
     versions = await deps.adapter(svc.name).versions();

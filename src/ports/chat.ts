@@ -12,8 +12,8 @@ export interface Chat {
   post(msg: ChatMessage): Promise<{ channel: string; ts: string }>;
   update(msg: ChatMessage & { ts: string }): Promise<void>;
   postEphemeral(msg: ChatMessage & { user: string }): Promise<void>;
-  /** Finds or creates a channel by name and returns its id. */
-  ensureChannel(name: string): Promise<string>;
+  /** Finds or creates a channel by name, invites `members` (so they see it and its ephemerals), returns its id. */
+  ensureChannel(name: string, members: readonly string[]): Promise<string>;
 }
 
 /** Resolves Slack user groups to member ids (approvers may be configured as groups). */

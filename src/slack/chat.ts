@@ -19,7 +19,21 @@ export class SlackChat implements Chat {
     await this.client.chat.postEphemeral({ channel: msg.channel, user: msg.user, text: msg.text, blocks: msg.blocks, thread_ts: msg.threadTs });
   }
 
-  async ensureChannel(name: string): Promise<string> {
+  async ensureChannel(name: string, members: readonly string[]): Promise<string> {
+    const id = await this.findOrCreate(name);
+    if (members.length > 0) {
+      try {
+        await this.client.conversations.invite({ channel: id, users: members.join(',') });
+      } catch (err) {
+        // Already a member is fine; anything else must not stop the proposal from being posted.
+        const code = (err as { data?: { error?: string } }).data?.error;
+        if (code !== 'already_in_channel') throw Object.assign(new Error(`inviting to ${name}: ${code ?? String(err)}`), { cause: err, channelId: id });
+      }
+    }
+    return id;
+  }
+
+  private async findOrCreate(name: string): Promise<string> {
     try {
       const res = await this.client.conversations.create({ name });
       if (res.channel?.id) return res.channel.id;

@@ -24,7 +24,7 @@ export class FakeChat implements Chat {
   async postEphemeral(msg: ChatMessage & { user: string }) {
     this.ephemerals.push(msg);
   }
-  async ensureChannel(name: string) {
+  async ensureChannel(name: string, _members: readonly string[]) {
     this.created.push(name);
     return `C${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
   }

@@ -1,0 +1,258 @@
+/**
+ * The whole path once, through real parts: the real Bolt app on loopback, talking over HTTP
+ * to the project's Slack emulator; Alertmanager's captured payloads; the local registry in
+ * the SQLite file; signed Slack requests built exactly as Slack sends them.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalRegistry } from '../../src/adapters/local-registry/registry.js';
+import { startBackstop, type Backstop } from '../../src/bootstrap.js';
+import { parseEnv } from '../../src/config/env.js';
+import { parsePolicy } from '../../src/config/policy.js';
+import { createLogger } from '../../src/log/logger.js';
+import { SlackEmulator, type SlackMessage } from '../../src/sandbox/slack-emulator.js';
+import { systemClock } from '../../src/runtime/system-clock.js';
+import { openDb } from '../../src/store/db.js';
+import { ACTION_APPROVE } from '../../src/slack/ids.js';
+import { SlackDriver } from '../support/slack-driver.js';
+
+const SIGNING_SECRET = 'e2e-signing-secret-0123456789';
+const AM_TOKEN = 'alertmanager-token-0123456789';
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/fixtures/alertmanager/${name}`, import.meta.url), 'utf8')).body;
+
+let emu: SlackEmulator;
+let bot: Backstop;
+let slack: SlackDriver;
+let dir: string;
+let dbFile: string;
+const users = { alice: { id: 'U0ALICE', name: 'alice' }, bob: { id: 'U0BOB', name: 'bob' }, mallory: { id: 'U0MALLORY', name: 'mallory' } };
+const incidentChannel = { id: 'C0FRAUD', name: 'fraud-scorer-incidents' };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'backstop-e2e-'));
+  dbFile = join(dir, 'backstop.db');
+  emu = new SlackEmulator();
+  await emu.start();
+  for (const u of Object.values(users)) emu.addUser({ id: u.id, name: u.name, email: `${u.name}@example.com` });
+  emu.addChannel({ id: incidentChannel.id, name: incidentChannel.name, members: Object.values(users).map((u) => u.id) });
+
+  // An earlier good release v41, then the bad v42: what `npx backstop registry` would have recorded.
+  const seed = openDb(dbFile);
+  const registry = new LocalRegistry(seed, systemClock);
+  registry.register('fraud-scorer', 'v41');
+  registry.register('fraud-scorer', 'v42');
+  registry.promote('fraud-scorer', 'v41', { actor: 'ci', reason: 'release' });
+  registry.promote('fraud-scorer', 'v42', { actor: 'ci', reason: 'release' });
+  registry.register('ranker', 'r1');
+  registry.register('ranker', 'r2');
+  registry.promote('ranker', 'r1', { actor: 'ci', reason: 'release' });
+  registry.promote('ranker', 'r2', { actor: 'ci', reason: 'release' });
+  seed.close();
+
+  const policy = parsePolicy(`
+defaults: { settle: 0s, proposalTtl: 30m }
+postmortemDir: ${join(dir, 'postmortems')}
+services:
+  fraud-scorer:
+    match: { service: fraud-scorer }
+    channel: ${incidentChannel.id}
+    critical: true
+    approvers: { users: [${users.alice.id}, ${users.bob.id}] }
+    adapter: { kind: local-registry, model: fraud-scorer, alias: production }
+    slis:
+      - { name: accuracy, source: static, values: { v41: 0.91, v42: 0.80 }, comparator: lt, threshold: 0.85 }
+    runbook: https://runbooks.example/fraud-scorer
+  ranker:
+    match: { service: ranker }
+    approvers: { users: [${users.alice.id}, ${users.bob.id}] }
+    adapter: { kind: local-registry, model: ranker }
+    slis:
+      - { name: ndcg, source: static, values: { r1: 0.7, r2: 0.5 }, comparator: lt, threshold: 0.6 }
+`);
+  if (!policy.ok) throw new Error(JSON.stringify(policy.problems));
+  const env = parseEnv({
+    SLACK_BOT_TOKEN: 'xoxb-backstop-emulator', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: emu.url,
+    PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN,
+  });
+  if (!env.ok) throw new Error(JSON.stringify(env.problems));
+  bot = await startBackstop({ env: env.env, policy: policy.policy, logger: createLogger({ level: 'silent' }) });
+  slack = new SlackDriver(emu, bot.url, SIGNING_SECRET);
+});
+
+afterAll(async () => {
+  await bot?.stop();
+  await emu?.stop();
+});
+
+function postAlerts(body: unknown, token: string | null = AM_TOKEN): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  return fetch(`${bot.url}/alerts/alertmanager`, { method: 'POST', headers, body: JSON.stringify(body) });
+}
+
+function counts() {
+  const db = bot.deps.store.db;
+  const one = (sql: string) => db.prepare(sql).pluck().get() as number;
+  return { alerts: one('SELECT count(*) FROM alerts'), incidents: one('SELECT count(*) FROM incidents'), proposals: one('SELECT count(*) FROM proposals'), audit: one('SELECT count(*) FROM audit') };
+}
+
+function rollbackRows(model: string): number {
+  return bot.deps.store.db.prepare("SELECT count(*) FROM registry_history WHERE model = ? AND kind = 'rollback'").pluck().get(model) as number;
+}
+
+const proposalMessage = (channel: string) => emu.messages(channel, { topLevel: true }).find((m) => JSON.stringify(m.blocks ?? []).includes(ACTION_APPROVE) || m.text.startsWith('Rollback proposal'));
+const threadTexts = (channel: string, ts: string) => emu.thread(channel, ts).slice(1).map((m) => m.text);
+
+describe('vertical slice: alert → proposal → approvals → rollback → verification → postmortem', () => {
+  let proposal: SlackMessage;
+
+  it('refuses alerts without the bearer token and malformed alerts, storing nothing', async () => {
+    const before = counts();
+    expect((await postAlerts(fixture('firing-two-alerts.json'), null)).status).toBe(401);
+    expect((await postAlerts(fixture('firing-two-alerts.json'), 'wrong-token-0123456789')).status).toBe(401);
+    const bad = fixture('firing-two-alerts.json');
+    bad.alerts[0].startsAt = 'not a time';
+    delete bad.alerts[1].fingerprint;
+    const res = await postAlerts(bad);
+    expect(res.status).toBe(400);
+    const body = await res.json() as { issues: { path: string }[]; message: string };
+    expect(body.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['alerts.0.startsAt', 'alerts.1.fingerprint']));
+    expect(body.message).toContain('alerts.0.startsAt');
+    const notJson = await fetch(`${bot.url}/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${AM_TOKEN}`, 'content-type': 'application/json' }, body: '{"receiver":' });
+    expect(notJson.status).toBe(400);
+    expect(counts()).toEqual(before);
+  });
+
+  it('posts a rollback proposal with versions, SLI table, runbook and buttons when the alert fires', async () => {
+    const res = await postAlerts(fixture('firing-two-alerts.json'));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ received: 2, new: 2 });
+    // Alertmanager re-sends the group on every flush: no second incident or proposal.
+    expect(await (await postAlerts(fixture('firing-two-alerts.json'))).json()).toMatchObject({ duplicates: 2 });
+    proposal = await emu.waitFor(() => proposalMessage(incidentChannel.id), 5000, 'proposal posted');
+    const blocks = JSON.stringify(proposal.blocks);
+    expect(blocks).toContain('`v42` → `v41`');
+    expect(blocks).toMatch(/accuracy\s+0\.91\s+0\.8\s+< 0\.85\s+❌ breach/);
+    expect(blocks).toContain('https://runbooks.example/fraud-scorer');
+    expect(blocks).toContain('0/2');
+    expect(counts()).toMatchObject({ incidents: 1, proposals: 1, alerts: 2 });
+  });
+
+  it('refuses a forged or stale Slack request with 401 and changes nothing', async () => {
+    const before = counts();
+    const body = slack.clickBody(users.alice, incidentChannel, proposal, ACTION_APPROVE);
+    expect((await slack.post(body, { secret: 'not-the-signing-secret' })).status).toBe(401);
+    expect((await slack.post(body, { ts: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
+    await bot.settled();
+    expect(counts()).toEqual(before);
+    expect(bot.deps.store.proposals.liveFor('fraud-scorer')!.approvals).toEqual([]);
+  });
+
+  it('tells a non-approver who may approve, audits the attempt, and executes nothing', async () => {
+    expect((await slack.click(users.mallory, incidentChannel, proposal, ACTION_APPROVE)).status).toBe(200);
+    const refusal = await emu.waitFor(() => emu.ephemerals(users.mallory.id).at(-1), 5000, 'refusal to mallory');
+    expect(refusal.text).toContain('not an approver');
+    expect(refusal.text).toContain(`<@${users.alice.id}>`);
+    expect(emu.ephemerals(users.alice.id)).toHaveLength(0);
+    await bot.settled();
+    expect(rollbackRows('fraud-scorer')).toBe(0);
+    expect(threadTexts(incidentChannel.id, proposal.ts).join('\n')).toContain(`<@${users.mallory.id}> tried to approve but was refused`);
+  });
+
+  it('rolls back exactly once after two distinct approvers, and verifies recovery', async () => {
+    await slack.click(users.alice, incidentChannel, proposal, ACTION_APPROVE);
+    await emu.waitFor(() => JSON.stringify(emu.messages(incidentChannel.id).find((m) => m.ts === proposal.ts)?.blocks ?? '').includes('1/2'), 5000, 'message updated to 1/2');
+    // A double click and a Slack retry of the second approval must not execute twice.
+    await Promise.all([
+      slack.click(users.bob, incidentChannel, proposal, ACTION_APPROVE),
+      slack.click(users.bob, incidentChannel, proposal, ACTION_APPROVE, { retryNum: 1 }),
+      slack.click(users.alice, incidentChannel, proposal, ACTION_APPROVE),
+    ]);
+    await emu.waitFor(() => threadTexts(incidentChannel.id, proposal.ts).find((t) => t.includes('Verified')), 5000, 'verified reply');
+    await bot.settled();
+    expect(rollbackRows('fraud-scorer')).toBe(1);
+    const registry = new LocalRegistry(bot.deps.store.db, systemClock);
+    const alias = registry.alias('fraud-scorer', 'production');
+    expect(alias.ok && alias.value.version).toBe('v41');
+    const p = bot.deps.store.proposals.recent('fraud-scorer', 1)[0]!;
+    expect(p.state).toBe('verified');
+    expect(p.approvals.map((a) => a.user).sort()).toEqual([users.alice.id, users.bob.id]);
+    const updated = emu.messages(incidentChannel.id).find((m) => m.ts === proposal.ts)!;
+    expect(JSON.stringify(updated.blocks)).toContain('rolled back and verified');
+    expect(JSON.stringify(updated.blocks)).not.toContain(ACTION_APPROVE);
+  });
+
+  it('posts the postmortem draft in the thread when the alerts resolve, with every step before it', async () => {
+    expect((await postAlerts(fixture('resolved-two-alerts.json'))).status).toBe(200);
+    await emu.waitFor(() => threadTexts(incidentChannel.id, proposal.ts).find((t) => t.includes('Postmortem draft')), 5000, 'postmortem');
+    await bot.settled();
+    const thread = threadTexts(incidentChannel.id, proposal.ts);
+    const steps = ['Proposed rollback', `Approved by <@${users.alice.id}>`, `Approved by <@${users.bob.id}>`, 'Quorum reached', 'Executing rollback', 'Rolled back fraud-scorer to v41', 'Verified', 'All alerts resolved', 'Postmortem draft'];
+    const at = steps.map((s) => thread.findIndex((t) => t.includes(s)));
+    expect(at.filter((i) => i < 0)).toEqual([]);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    const incident = bot.deps.store.incidents.listOpen();
+    expect(incident).toHaveLength(0);
+    const file = join(dir, 'postmortems');
+    const written = bot.deps.store.db.prepare('SELECT postmortem_path FROM incidents').pluck().get() as string;
+    expect(written.startsWith(file)).toBe(true);
+    expect(existsSync(written)).toBe(true);
+    const md = readFileSync(written, 'utf8');
+    expect(md).toContain('fraud-scorer v42 → v41: verified');
+    expect(md).toMatch(/\| accuracy \| 0\.91 \| 0\.8 \(breach\) \| 0\.91 \|/);
+  });
+
+  it('keeps an audit chain that `npx backstop audit verify` accepts, and that detects tampering', async () => {
+    const cli = join(process.cwd(), 'bin', 'backstop.js');
+    const ok = spawnSync('node', [cli, 'audit', 'verify'], { env: { ...process.env, BACKSTOP_DB: dbFile }, encoding: 'utf8' });
+    expect(ok.stdout).toMatch(/audit chain ok: \d+ row\(s\) verified/);
+    expect(ok.status).toBe(0);
+    bot.deps.store.db.prepare("UPDATE audit SET actor = 'U0MALLORY' WHERE action = 'proposal.approved_by' AND seq = (SELECT min(seq) FROM audit WHERE action = 'proposal.approved_by')").run();
+    const broken = spawnSync('node', [cli, 'audit', 'verify'], { env: { ...process.env, BACKSTOP_DB: dbFile }, encoding: 'utf8' });
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain('was changed after it was written');
+  });
+});
+
+describe('slash commands', () => {
+  it('/backstop rollback creates the incident channel and a proposal the requester cannot approve', async () => {
+    const res = await slack.command(users.alice, incidentChannel, 'rollback ranker ndcg dropped after r2');
+    expect(res.status).toBe(200);
+    const reply = await emu.waitFor(() => emu.ephemerals(users.alice.id).find((e) => e.text.includes('ranker')), 5000, 'command reply');
+    expect(reply.text).toContain('r2 → r1');
+    const channel = await emu.waitFor(() => emu.channel(`inc-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-ranker`), 5000, 'incident channel');
+    const msg = await emu.waitFor(() => proposalMessage(channel.id), 5000, 'ranker proposal');
+    await slack.click(users.alice, { id: channel.id, name: channel.name }, msg, ACTION_APPROVE);
+    const refusal = await emu.waitFor(() => emu.ephemerals(users.alice.id).find((e) => e.text.includes('requested this rollback')), 5000, 'requester refusal');
+    expect(refusal.channel).toBe(channel.id);
+    await bot.settled();
+    expect(rollbackRows('ranker')).toBe(0);
+    const again = await slack.command(users.bob, incidentChannel, 'rollback ranker still bad');
+    expect(again.status).toBe(200);
+    await emu.waitFor(() => emu.ephemerals(users.bob.id).find((e) => e.text.includes('already pending')), 5000, 'duplicate refused');
+    expect(bot.deps.store.proposals.recent('ranker', 10)).toHaveLength(1);
+  });
+
+  it('/backstop status, history and help answer ephemerally', async () => {
+    await slack.command(users.bob, incidentChannel, 'status');
+    const status = await emu.waitFor(() => emu.ephemerals(users.bob.id).find((e) => e.text.includes('ranker:')), 5000, 'status');
+    expect(status.text).toContain('waiting for approval (0/1)');
+    await slack.command(users.bob, incidentChannel, 'history fraud-scorer');
+    const history = await emu.waitFor(() => emu.ephemerals(users.bob.id).find((e) => e.text.includes('Recent rollbacks of fraud-scorer')), 5000, 'history');
+    expect(history.text).toContain('v42 → v41: rolled back and verified');
+    await slack.command(users.bob, incidentChannel, 'frobnicate');
+    await emu.waitFor(() => emu.ephemerals(users.bob.id).find((e) => e.text.includes('Unknown command "frobnicate"')), 5000, 'unknown');
+  });
+
+  it('/backstop resolve closes the incident, withdraws the pending proposal and posts a postmortem', async () => {
+    await slack.command(users.bob, incidentChannel, 'resolve ranker');
+    await emu.waitFor(() => emu.ephemerals(users.bob.id).find((e) => e.text.includes('resolved')), 5000, 'resolve reply');
+    await bot.settled();
+    const p = bot.deps.store.proposals.recent('ranker', 1)[0]!;
+    expect(p.state).toBe('cancelled');
+    expect(emu.thread(p.channelId, p.messageTs!).map((m) => m.text).join('\n')).toContain('Postmortem draft');
+  });
+});
