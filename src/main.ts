@@ -6,6 +6,8 @@ import { startBackstop } from './bootstrap.js';
 import { parseEnv } from './config/env.js';
 import { loadPolicyFile } from './config/policy.js';
 import { createLogger } from './log/logger.js';
+import { startSandbox } from './sandbox/start-sandbox.js';
+import { fileURLToPath } from 'node:url';
 
 async function main(): Promise<void> {
   const envResult = parseEnv(process.env);
@@ -15,20 +17,38 @@ async function main(): Promise<void> {
   }
   const env = envResult.env;
   const log = createLogger({ level: env.LOG_LEVEL });
-  if (!env.BACKSTOP_CONFIG) {
+  // No Slack workspace: run the same bot against the local Slack emulator (the embedded default).
+  const sandbox = !env.SLACK_BOT_TOKEN;
+  const configFile = env.BACKSTOP_CONFIG ?? (sandbox ? fileURLToPath(new URL('../manifests/policy.sandbox.yaml', import.meta.url)) : undefined);
+  if (!configFile) {
     console.error('BACKSTOP_CONFIG is not set: point it at your policy file (see manifests/policy.example.yaml).');
     process.exit(2);
   }
-  const policy = loadPolicyFile(env.BACKSTOP_CONFIG);
+  const policy = loadPolicyFile(configFile);
   if (!policy.ok) {
-    for (const p of policy.problems) console.error(`${env.BACKSTOP_CONFIG}: ${p.path}: ${p.message}`);
+    for (const p of policy.problems) console.error(`${configFile}: ${p.path}: ${p.message}`);
     process.exit(2);
   }
-  if (!env.SLACK_BOT_TOKEN) {
-    console.error('SLACK_BOT_TOKEN is not set: create a Slack app from manifests/slack-app.yaml and set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.');
-    process.exit(2);
+  let bot: { stop(): Promise<void> };
+  if (sandbox) {
+    const s = await startSandbox({ env, policy: policy.policy, log });
+    bot = s;
+    const url = s.bot.url;
+    console.log([
+      '',
+      'Backstop is running in sandbox mode (no SLACK_BOT_TOKEN): the real bot against a local Slack emulator.',
+      `  bot:            ${url}  (alerts: POST ${url}/alerts/alertmanager)`,
+      `  Slack emulator: ${s.emulator.url}`,
+      `  policy:         ${configFile}`,
+      `  database:       ${env.BACKSTOP_DB}`,
+      '',
+      'Fire a demo alert:',
+      `  curl -s -XPOST ${url}/alerts/alertmanager -H 'content-type: application/json' -d @test/fixtures/demo-alert.json`,
+      '',
+    ].join('\n'));
+  } else {
+    bot = await startBackstop({ env, policy: policy.policy, secrets: process.env, logger: log });
   }
-  const bot = await startBackstop({ env, policy: policy.policy, secrets: process.env, logger: log });
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
     await bot.stop();

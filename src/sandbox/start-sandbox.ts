@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { LocalRegistry } from '../adapters/local-registry/registry.js';
+import { startBackstop, type Backstop } from '../bootstrap.js';
+import type { Env } from '../config/env.js';
+import type { Policy } from '../config/policy.js';
+import type { Logger } from '../log/logger.js';
+import { systemClock } from '../runtime/system-clock.js';
+import { openDb } from '../store/db.js';
+import { SlackEmulator } from './slack-emulator.js';
+
+/** Users and channel the sandbox policy (manifests/policy.sandbox.yaml) refers to. */
+export const SANDBOX_USERS = [
+  { id: 'U0ALICE', name: 'alice', real_name: 'Alice (approver)', email: 'alice@example.com' },
+  { id: 'U0BOB', name: 'bob', real_name: 'Bob (approver)', email: 'bob@example.com' },
+  { id: 'U0MALLORY', name: 'mallory', real_name: 'Mallory (not an approver)', email: 'mallory@example.com' },
+  { id: 'U0OLIVIA', name: 'olivia', real_name: 'Olivia (on call)', email: 'olivia@example.com' },
+];
+export const SANDBOX_CHANNEL = { id: 'C0SANDBOX', name: 'inc-fraud-scorer' };
+
+export interface Sandbox {
+  bot: Backstop;
+  emulator: SlackEmulator;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the real bot against the local Slack emulator: the embedded default when no Slack
+ * workspace is configured. The signing secret is random per run and shared only in-process.
+ */
+export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger }): Promise<Sandbox> {
+  const emulator = new SlackEmulator({ chatWritePublic: true });
+  await emulator.start(0, '127.0.0.1');
+  for (const u of SANDBOX_USERS) emulator.addUser(u);
+  emulator.addChannel({ ...SANDBOX_CHANNEL, members: SANDBOX_USERS.map((u) => u.id) });
+  emulator.addUsergroup({ id: 'S0ONCALL', handle: 'sre-oncall', users: ['U0OLIVIA'] });
+
+  const db = openDb(opts.env.BACKSTOP_DB);
+  seedRegistry(new LocalRegistry(db, systemClock));
+  const env: Env = {
+    ...opts.env,
+    SLACK_BOT_TOKEN: 'xoxb-backstop-emulator',
+    SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
+    SLACK_API_URL: emulator.url,
+    SLACK_APP_TOKEN: undefined,
+  };
+  const bot = await startBackstop({ env, policy: opts.policy, logger: opts.log, db });
+  return {
+    bot, emulator,
+    async stop() {
+      await bot.stop();
+      await emulator.stop();
+      db.close();
+    },
+  };
+}
+
+/** fraud-scorer v41 (good) then v42 (bad, serving), once per database. */
+function seedRegistry(registry: LocalRegistry): void {
+  const versions = registry.listVersions('fraud-scorer');
+  if (versions.ok && versions.value.length > 0) return;
+  registry.register('fraud-scorer', 'v41', { source: 's3://models/fraud-scorer/41' });
+  registry.register('fraud-scorer', 'v42', { source: 's3://models/fraud-scorer/42' });
+  registry.promote('fraud-scorer', 'v41', { actor: 'sandbox', reason: 'demo: known-good release' });
+  registry.markGood('fraud-scorer', 'v41', 'sandbox');
+  registry.promote('fraud-scorer', 'v42', { actor: 'sandbox', reason: 'demo: the bad release' });
+}
