@@ -135,6 +135,56 @@ export interface UploadedFile {
   completed: boolean;
 }
 
+/** The Slack error codes this emulator answers with (injected faults and api.test may add others). */
+export type SlackErrorCode =
+  | 'already_in_channel'
+  | 'cant_delete_message'
+  | 'cant_invite_self'
+  | 'cant_update_message'
+  | 'channel_not_found'
+  | 'expired_trigger_id'
+  | 'expired_url'
+  | 'file_not_found'
+  | 'internal_error'
+  | 'invalid_arguments'
+  | 'invalid_attachments'
+  | 'invalid_auth'
+  | 'invalid_blocks'
+  | 'invalid_blocks_format'
+  | 'invalid_form_data'
+  | 'invalid_json'
+  | 'invalid_name_maxlength'
+  | 'invalid_name_punctuation'
+  | 'invalid_name_required'
+  | 'invalid_name_specials'
+  | 'invalid_payload'
+  | 'invalid_trigger_id'
+  | 'is_archived'
+  | 'message_not_found'
+  | 'method_not_supported_for_channel_type'
+  | 'msg_too_long'
+  | 'name_taken'
+  | 'no_such_subteam'
+  | 'no_such_url'
+  | 'no_text'
+  | 'no_user'
+  | 'not_authed'
+  | 'not_enough_users'
+  | 'not_found'
+  | 'not_in_channel'
+  | 'plan_upgrade_required'
+  | 'ratelimited'
+  | 'request_too_large'
+  | 'thread_not_found'
+  | 'too_many_users'
+  | 'trigger_exchanged'
+  | 'unknown_method'
+  | 'used_url'
+  | 'user_not_found'
+  | 'user_not_in_channel'
+  | 'users_list_not_supplied'
+  | 'users_not_found';
+
 export type Fault = { status: 429; retryAfter?: number } | { status: 500 } | { error: string };
 
 export type ChangeEvent =
@@ -231,7 +281,7 @@ const CHANNEL_NAME_MAX = 80;
 
 class BodyTooLargeError extends Error {}
 
-function fail(error: string, extra: Record<string, unknown> = {}): ApiResult {
+function fail(error: SlackErrorCode, extra: Record<string, unknown> = {}): ApiResult {
   return { ok: false, error, ...extra };
 }
 
@@ -509,7 +559,8 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
 
   /** Mints a response_url for an interaction by `userId` in `channelId` (needs a started server). */
   responseUrl(channelId: string, userId: string, options: ResponseUrlOptions = {}): string {
-    const id = `${this.teamId}/${++this.seq}/${Math.random().toString(36).slice(2, 12)}`;
+    const n = ++this.seq;
+    const id = `${this.teamId}/${n}/${n.toString(16).padStart(24, '0')}`;
     this.responseUrls.set(id, {
       channel: channelId,
       user: userId,
@@ -680,7 +731,7 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
     }
     const fault = this.takeFault(method);
     if (fault) {
-      if ('error' in fault) return respond(200, fail(fault.error));
+      if ('error' in fault) return respond(200, { ok: false, error: fault.error });
       if (fault.status === 429) {
         const retryAfter = fault.retryAfter ?? 1;
         return respond(429, fail('ratelimited'), { 'retry-after': String(retryAfter) });
@@ -807,7 +858,7 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
   private async handleUpload(req: IncomingMessage, res: ServerResponse, id: string, body: Buffer): Promise<void> {
     const file = this.fileStore.get(decodeURIComponent(id));
     const respond = (status: number, text: string): void => {
-      this.record('file_upload', { file_id: id, bytes: body.length }, status, status === 200 ? { ok: true } : fail(text));
+      this.record('file_upload', { file_id: id, bytes: body.length }, status, status === 200 ? { ok: true } : { ok: false, error: text });
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(text);
     };
@@ -834,7 +885,7 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
   private apiTest(args: Args): ApiResult {
     const error = str(args, 'error');
     const echoed = Object.fromEntries(Object.entries(args).filter(([k]) => k !== 'token' && k !== 'error'));
-    return error ? fail(error, { args: echoed }) : { ok: true, args: echoed };
+    return error ? { ok: false, error, args: echoed } : { ok: true, args: echoed };
   }
 
   private authTest(): ApiResult {
@@ -1271,7 +1322,7 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
   }
 
   /** The error Slack gives the bot for this channel, if any. */
-  private denied(channel: ChannelState | undefined, mode: 'read' | 'write'): string | undefined {
+  private denied(channel: ChannelState | undefined, mode: 'read' | 'write'): SlackErrorCode | undefined {
     if (!channel || this.hiddenFromBot(channel)) return 'channel_not_found';
     const member = channel.members.has(this.botUserId);
     if (mode === 'write') {
@@ -1374,7 +1425,7 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
    * Reads text / blocks / attachments the way chat.* and response_url do; refuses invalid blocks
    * (`invalid_blocks` with Slack-style messages) and over-long text (`msg_too_long`).
    */
-  private messageContent(args: Args): { text?: string; blocks?: unknown[]; attachments?: unknown[] } | (ApiResult & { error: string }) {
+  private messageContent(args: Args): { text?: string; blocks?: unknown[]; attachments?: unknown[] } | (ApiResult & { error: SlackErrorCode }) {
     const out: { text?: string; blocks?: unknown[]; attachments?: unknown[] } = {};
     const blocks = jsonArg(args, 'blocks');
     if (blocks.kind === 'bad' || (blocks.kind === 'ok' && !Array.isArray(blocks.value))) {
@@ -1541,7 +1592,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** Query string plus body: form-encoded (what WebClient sends), JSON, or multipart. */
-async function parseArgs(req: IncomingMessage, query: URLSearchParams, body: Buffer): Promise<{ args: Args; json: boolean } | { error: string }> {
+async function parseArgs(req: IncomingMessage, query: URLSearchParams, body: Buffer): Promise<{ args: Args; json: boolean } | { error: SlackErrorCode }> {
   const args: Args = Object.fromEntries(query);
   const contentType = req.headers['content-type'] ?? '';
   const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';

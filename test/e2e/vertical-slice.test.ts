@@ -4,6 +4,7 @@
  * the SQLite file; signed Slack requests built exactly as Slack sends them.
  */
 import { spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { SlackEmulator, type SlackMessage } from '../../src/sandbox/slack-emulator.js';
 import { systemClock } from '../../src/runtime/system-clock.js';
 import { openDb } from '../../src/store/db.js';
-import { ACTION_APPROVE } from '../../src/slack/ids.js';
+import { ACTION_APPROVE, ACTION_REJECT, ACTION_REJECT_REASON, BLOCK_REJECT_REASON, VIEW_REJECT } from '../../src/slack/ids.js';
 import { SlackDriver } from '../support/slack-driver.js';
 
 const SIGNING_SECRET = 'e2e-signing-secret-0123456789';
@@ -28,6 +29,7 @@ let bot: Backstop;
 let slack: SlackDriver;
 let dir: string;
 let dbFile: string;
+const logLines: string[] = [];
 const users = { alice: { id: 'U0ALICE', name: 'alice' }, bob: { id: 'U0BOB', name: 'bob' }, mallory: { id: 'U0MALLORY', name: 'mallory' } };
 const incidentChannel = { id: 'C0FRAUD', name: 'fraud-scorer-incidents' };
 
@@ -78,7 +80,7 @@ services:
     PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN,
   });
   if (!env.ok) throw new Error(JSON.stringify(env.problems));
-  bot = await startBackstop({ env: env.env, policy: policy.policy, logger: createLogger({ level: 'silent' }) });
+  bot = await startBackstop({ env: env.env, policy: policy.policy, logger: createLogger({ level: 'debug', destination: new Writable({ write(c, _e, cb) { logLines.push(String(c)); cb(); } }) }) });
   slack = new SlackDriver(emu, bot.url, SIGNING_SECRET);
 });
 
@@ -217,6 +219,20 @@ describe('vertical slice: alert → proposal → approvals → rollback → veri
   });
 });
 
+describe('secrets', () => {
+  it('never reach Slack, the audit trail or the logs', () => {
+    const slackSide = JSON.stringify(emu.calls.map((c) => c.args));
+    const audit = JSON.stringify(bot.deps.store.db.prepare('SELECT * FROM audit').all());
+    const logs = logLines.join('');
+    expect(logs.length).toBeGreaterThan(0);
+    for (const secret of [SIGNING_SECRET, AM_TOKEN, 'xoxb-backstop-emulator']) {
+      expect(slackSide).not.toContain(secret);
+      expect(audit).not.toContain(secret);
+      expect(logs).not.toContain(secret);
+    }
+  });
+});
+
 describe('slash commands', () => {
   it('/backstop rollback creates the incident channel and a proposal the requester cannot approve', async () => {
     const res = await slack.command(users.alice, incidentChannel, 'rollback ranker ndcg dropped after r2');
@@ -254,5 +270,40 @@ describe('slash commands', () => {
     const p = bot.deps.store.proposals.recent('ranker', 1)[0]!;
     expect(p.state).toBe('cancelled');
     expect(emu.thread(p.channelId, p.messageTs!).map((m) => m.text).join('\n')).toContain('Postmortem draft');
+  });
+});
+
+describe('reject', () => {
+  function submission(user: { id: string; name: string }, privateMetadata: string, reason: string): string {
+    const payload = {
+      type: 'view_submission', team: { id: 'T0BACKSTOP', domain: 'backstop' }, user: { id: user.id, username: user.name, name: user.name, team_id: 'T0BACKSTOP' },
+      api_app_id: 'A0BACKSTOP', token: 'emulator-verification-token', trigger_id: emu.triggerId(user.id),
+      view: {
+        id: 'V0REJECT', type: 'modal', callback_id: VIEW_REJECT, private_metadata: privateMetadata, team_id: 'T0BACKSTOP', app_id: 'A0BACKSTOP', bot_id: 'B0BACKSTOP',
+        state: { values: { [BLOCK_REJECT_REASON]: { [ACTION_REJECT_REASON]: { type: 'plain_text_input', value: reason } } } },
+        hash: '1.abc', title: { type: 'plain_text', text: 'Reject rollback' }, blocks: [],
+      },
+      response_urls: [],
+    };
+    return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  }
+
+  it('asks for a reason in a modal and closes the proposal with it', async () => {
+    await slack.command(users.mallory, incidentChannel, 'rollback fraud-scorer second regression');
+    const msg = await emu.waitFor(() => emu.messages(incidentChannel.id, { topLevel: true }).filter((m) => m.text.startsWith('Rollback proposal')).at(1), 5000, 'second proposal');
+    await slack.click(users.bob, incidentChannel, msg, ACTION_REJECT);
+    const opened = await emu.waitFor(() => emu.views().at(-1), 5000, 'reject modal');
+    const proposalId = String(opened.view.private_metadata);
+    expect(proposalId).toMatch(/^rb-/);
+    const empty = await slack.post(submission(users.bob, proposalId, '  '));
+    expect(empty.status).toBe(200);
+    expect(await empty.json()).toMatchObject({ response_action: 'errors', errors: { [BLOCK_REJECT_REASON]: expect.any(String) } });
+    expect(bot.deps.store.proposals.get(proposalId)!.state).toBe('pending');
+    expect((await slack.post(submission(users.bob, proposalId, 'v41 has the same bug; roll forward instead'))).status).toBe(200);
+    await emu.waitFor(() => bot.deps.store.proposals.get(proposalId)!.state === 'rejected', 5000, 'rejected');
+    await bot.settled();
+    expect(bot.deps.store.proposals.get(proposalId)!.decisionReason).toBe('v41 has the same bug; roll forward instead');
+    expect(emu.thread(incidentChannel.id, msg.ts).map((m) => m.text).join('\n')).toContain(`Rejected by <@${users.bob.id}>: v41 has the same bug`);
+    expect(rollbackRows('fraud-scorer')).toBe(1);
   });
 });
