@@ -289,6 +289,9 @@ describe('reject', () => {
   }
 
   it('asks for a reason in a modal and closes the proposal with it', async () => {
+    const registry = new LocalRegistry(bot.deps.store.db, systemClock);
+    registry.register('fraud-scorer', 'v43');
+    registry.promote('fraud-scorer', 'v43', { actor: 'ci', reason: 'release' });
     await slack.command(users.mallory, incidentChannel, 'rollback fraud-scorer second regression');
     const msg = await emu.waitFor(() => emu.messages(incidentChannel.id, { topLevel: true }).filter((m) => m.text.startsWith('Rollback proposal')).at(1), 5000, 'second proposal');
     await slack.click(users.bob, incidentChannel, msg, ACTION_REJECT);
