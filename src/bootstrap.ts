@@ -113,7 +113,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
       const p = store.proposals.get(id);
       const svc = p && resolveService(policy, p.service);
       if (!p || !svc) return undefined;
-      return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: svc.approvers, runbookUrl: deps.runbookUrl(p.service) ?? null, adapter: deps.adapter(p.service).describe() }) };
+      return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: svc.approvers, runbookUrl: deps.runbookUrl(p.service), runbookPath: svc.runbook ?? null, adapter: deps.adapter(p.service).describe() }) };
     },
     // The drainer is built from these deps; the closure only runs after it exists.
     kickOutbox: () => drainer.kick(),

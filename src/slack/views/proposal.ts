@@ -25,6 +25,8 @@ export interface ProposalView {
   proposal: Proposal;
   approvers: ApproverPolicy;
   runbookUrl: string | null;
+  /** The runbook as configured, shown when it cannot be linked. */
+  runbookPath?: string | null;
   adapter: string;
 }
 
@@ -32,7 +34,7 @@ export function proposalText(p: Proposal): string {
   return `Rollback proposal for ${p.service}: ${p.fromVersion ?? 'unknown'} → ${p.toVersion} (${describeState(p.state)}, ${p.approvals.length}/${p.requiredApprovals} approvals)`;
 }
 
-export function proposalBlocks({ proposal: p, approvers, runbookUrl, adapter }: ProposalView): KnownBlock[] {
+export function proposalBlocks({ proposal: p, approvers, runbookUrl, runbookPath, adapter }: ProposalView): KnownBlock[] {
   const approvedBy = p.approvals.map((a) => `<@${a.user}>`).join(', ') || 'none yet';
   const requested = p.requestedBy === 'alert' ? 'alert' : `<@${p.requestedBy}>`;
   const blocks: KnownBlock[] = [
@@ -54,7 +56,7 @@ export function proposalBlocks({ proposal: p, approvers, runbookUrl, adapter }: 
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*SLIs after rollback*\n\`\`\`${sliTable(p.sliAfter, 'after')}\`\`\``, 3000) } });
   }
   const context = [
-    runbookUrl ? `📖 <${runbookUrl}|Runbook>` : '📖 no runbook configured',
+    runbookUrl ? `📖 <${runbookUrl}|Runbook>` : runbookPath ? `📖 Runbook: \`${runbookPath}\`` : '📖 no runbook configured',
     `Proposal \`${p.id}\``,
     p.state === 'pending' ? `Expires <!date^${Math.floor(Date.parse(p.expiresAt) / 1000)}^{time}|${p.expiresAt}>` : null,
   ].filter((x): x is string => x !== null);
