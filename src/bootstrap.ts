@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { createAdapter } from './adapters/factory.js';
 import type { Deps } from './app/deps.js';
@@ -39,6 +39,8 @@ export interface BackstopOptions {
   db?: Db;
   /** How often pending proposals are checked for expiry. */
   sweepIntervalMs?: number;
+  /** Extra HTTP routes by path prefix, served by the same server (the sandbox console). */
+  mounts?: Record<string, RequestListener>;
 }
 
 export interface Backstop {
@@ -122,7 +124,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   registerActions(app, deps);
   registerCommands(app, deps);
 
-  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, slack: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined });
+  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, slack: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined, mounts: opts.mounts });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.PORT, env.HOST, () => resolve());

@@ -37,13 +37,17 @@ async function main(): Promise<void> {
     console.log([
       '',
       'Backstop is running in sandbox mode (no SLACK_BOT_TOKEN): the real bot against a local Slack emulator.',
+      '',
+      `  ▶ Open the console: ${s.consoleUrl}`,
+      '',
       `  bot:            ${url}  (alerts: POST ${url}/alerts/alertmanager)`,
       `  Slack emulator: ${s.emulator.url}`,
       `  policy:         ${configFile}`,
       `  database:       ${env.BACKSTOP_DB}`,
       '',
-      'Fire a demo alert:',
-      `  curl -s -XPOST ${url}/alerts/alertmanager -H 'content-type: application/json' -d @test/fixtures/demo-alert.json`,
+      'Demo: fraud-scorer serves v42 (accuracy 0.80, breach); v41 is its last known-good version.',
+      '      Approvers: Alice and Bob (two needed), Olivia via @sre-oncall; Mallory may not approve.',
+      'Then: fire the demo alert, switch users, approve as Alice and Bob, resolve the alert.',
       '',
     ].join('\n'));
   } else {

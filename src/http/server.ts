@@ -11,6 +11,8 @@ export interface HttpOptions {
   alertmanagerToken?: string;
   /** Bolt's request listener for /slack/*, absent in Socket Mode. */
   slack?: RequestListener;
+  /** Extra routes under a path prefix (the sandbox console serves /sandbox). */
+  mounts?: Record<string, RequestListener>;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -72,6 +74,9 @@ export function createHttpServer(opts: HttpOptions): Server {
       return;
     }
     if (path.startsWith('/slack/') && opts.slack) return opts.slack(req, res);
+    for (const [prefix, listener] of Object.entries(opts.mounts ?? {})) {
+      if (path === prefix || path.startsWith(`${prefix}/`)) return listener(req, res);
+    }
     if (Object.keys(routes).some((r) => r.endsWith(` ${path}`))) return send(res, 405, { error: 'method_not_allowed' });
     send(res, 404, { error: 'not_found' });
   });

@@ -620,6 +620,11 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
     return [...this.fileStore.values()].map((f) => ({ ...f, channels: [...f.channels], content: f.content ? Buffer.from(f.content) : null }));
   }
 
+  /** Every channel, in creation order. */
+  listChannels(): EmulatedChannel[] {
+    return [...this.channels.values()].map((c) => this.channelSnapshot(c));
+  }
+
   channel(idOrName: string): EmulatedChannel | undefined {
     const c = this.channels.get(idOrName) ?? this.channelByName(idOrName.replace(/^#/, ''));
     return c ? this.channelSnapshot(c) : undefined;

@@ -6,19 +6,21 @@ import type { Policy } from '../config/policy.js';
 import type { Logger } from '../log/logger.js';
 import { systemClock } from '../runtime/system-clock.js';
 import { openDb } from '../store/db.js';
+import { createConsole } from './console-server.js';
 import { SlackEmulator } from './slack-emulator.js';
 
 /** Users and channel the sandbox policy (manifests/policy.sandbox.yaml) refers to. */
 export const SANDBOX_USERS = [
-  { id: 'U0ALICE', name: 'alice', real_name: 'Alice (approver)', email: 'alice@example.com' },
-  { id: 'U0BOB', name: 'bob', real_name: 'Bob (approver)', email: 'bob@example.com' },
-  { id: 'U0MALLORY', name: 'mallory', real_name: 'Mallory (not an approver)', email: 'mallory@example.com' },
-  { id: 'U0OLIVIA', name: 'olivia', real_name: 'Olivia (on call)', email: 'olivia@example.com' },
+  { id: 'U0ALICE', name: 'alice', real_name: 'Alice (approver)', email: 'alice@example.com', role: 'approver' },
+  { id: 'U0BOB', name: 'bob', real_name: 'Bob (approver)', email: 'bob@example.com', role: 'approver' },
+  { id: 'U0MALLORY', name: 'mallory', real_name: 'Mallory (not an approver)', email: 'mallory@example.com', role: 'not an approver' },
+  { id: 'U0OLIVIA', name: 'olivia', real_name: 'Olivia (on call)', email: 'olivia@example.com', role: 'on call (approver via @sre-oncall)' },
 ];
 export const SANDBOX_CHANNEL = { id: 'C0SANDBOX', name: 'inc-fraud-scorer' };
 
 export interface Sandbox {
   bot: Backstop;
+  consoleUrl: string;
   emulator: SlackEmulator;
   stop(): Promise<void>;
 }
@@ -30,7 +32,7 @@ export interface Sandbox {
 export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger }): Promise<Sandbox> {
   const emulator = new SlackEmulator({ chatWritePublic: true });
   await emulator.start(0, '127.0.0.1');
-  for (const u of SANDBOX_USERS) emulator.addUser(u);
+  for (const { role: _role, ...u } of SANDBOX_USERS) emulator.addUser(u);
   emulator.addChannel({ ...SANDBOX_CHANNEL, members: SANDBOX_USERS.map((u) => u.id) });
   emulator.addUsergroup({ id: 'S0ONCALL', handle: 'sre-oncall', users: ['U0OLIVIA'] });
 
@@ -43,9 +45,15 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
     SLACK_API_URL: emulator.url,
     SLACK_APP_TOKEN: undefined,
   };
-  const bot = await startBackstop({ env, policy: opts.policy, logger: opts.log, db });
+  let botUrl = '';
+  const consoleListener = createConsole({
+    emulator, botUrl: () => botUrl, signingSecret: env.SLACK_SIGNING_SECRET!, alertmanagerToken: env.ALERTMANAGER_TOKEN,
+    users: SANDBOX_USERS, demoService: Object.keys(opts.policy.services)[0] ?? 'fraud-scorer',
+  });
+  const bot = await startBackstop({ env, policy: opts.policy, logger: opts.log, db, mounts: { '/sandbox': consoleListener } });
+  botUrl = bot.url;
   return {
-    bot, emulator,
+    bot, emulator, consoleUrl: `${bot.url}/sandbox`,
     async stop() {
       await bot.stop();
       await emulator.stop();
