@@ -1,4 +1,12 @@
 import type { Chat, ChatMessage, Directory } from '../../src/ports/chat.js';
+import { validateBlocks } from '../../src/sandbox/block-kit.js';
+
+/** Every message the bot sends in tests must pass the same Block Kit validation Slack applies. */
+function assertValid(msg: ChatMessage): void {
+  if (!msg.blocks) return;
+  const r = validateBlocks(msg.blocks);
+  if (!r.ok) throw new Error(`invalid_blocks: ${r.errors.join('; ')}`);
+}
 
 /** In-memory Chat port: records what the bot said, where, and in which thread. */
 export class FakeChat implements Chat {
@@ -10,6 +18,7 @@ export class FakeChat implements Chat {
   private n = 0;
 
   async post(msg: ChatMessage) {
+    assertValid(msg);
     if (this.failPosts > 0) {
       this.failPosts--;
       throw Object.assign(new Error('slack down'), { data: { error: 'internal_error' } });
@@ -19,9 +28,11 @@ export class FakeChat implements Chat {
     return { channel: msg.channel, ts };
   }
   async update(msg: ChatMessage & { ts: string }) {
+    assertValid(msg);
     this.updates.push(msg);
   }
   async postEphemeral(msg: ChatMessage & { user: string }) {
+    assertValid(msg);
     this.ephemerals.push(msg);
   }
   async ensureChannel(name: string, _members: readonly string[]) {

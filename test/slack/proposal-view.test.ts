@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { chunk } from '../../src/app/record-step.js';
+import { validateBlocks } from '../../src/sandbox/block-kit.js';
+import { proposalBlocks, sliTable } from '../../src/slack/views/proposal.js';
+import { proposal, reading } from '../support/builders.js';
+
+const approvers = { users: ['U0ALICE', 'U0BOB'], groups: ['S0ONCALL'] };
+
+describe('proposal message', () => {
+  it('shows versions, the SLI table with a breach mark, approvals and both buttons while pending', () => {
+    const blocks = proposalBlocks({ proposal: proposal({ approvals: [{ user: 'U0ALICE', at: 'x' }] }), approvers, runbookUrl: 'https://runbooks.example/x', adapter: 'local-registry fraud-scorer' });
+    const text = JSON.stringify(blocks);
+    expect(text).toContain('`v42` → `v41`');
+    expect(text).toContain('1/2: <@U0ALICE>');
+    expect(text).toContain('<https://runbooks.example/x|Runbook>');
+    expect(text).toContain('"style":"primary"');
+    expect(text).toContain('"style":"danger"');
+    expect(validateBlocks(blocks)).toEqual({ ok: true });
+  });
+
+  it('drops the buttons once decided and states the outcome', () => {
+    const blocks = proposalBlocks({ proposal: proposal({ state: 'rejected', decisionReason: 'false alarm' }), approvers, runbookUrl: null, adapter: 'x' });
+    const text = JSON.stringify(blocks);
+    expect(text).not.toContain('backstop_approve');
+    expect(text).toContain('rejected: false alarm');
+  });
+
+  it('stays within Slack limits with absurdly long inputs', () => {
+    const long = 'x'.repeat(10_000);
+    const many = Array.from({ length: 60 }, (_, i) => reading({ name: `sli_${i}_${'n'.repeat(80)}`, unit: 'ms' }));
+    const blocks = proposalBlocks({
+      proposal: proposal({ service: 's'.repeat(60), reason: long, fromVersion: 'v'.repeat(200), sliBefore: many, sliAfter: many }),
+      approvers: { users: Array.from({ length: 200 }, (_, i) => `U0${i}AAAA`), groups: [] }, runbookUrl: `https://x.example/${'p'.repeat(2000)}`, adapter: long,
+    });
+    expect(validateBlocks(blocks)).toEqual({ ok: true });
+  });
+
+  it('aligns the SLI table in columns and marks inconclusive readings with their cause', () => {
+    const table = sliTable([reading(), reading({ name: 'p99', current: null, verdict: 'inconclusive', inconclusive: 'no_data', comparator: 'gt', threshold: 250, baseline: 120 })]);
+    const lines = table.split('\n');
+    expect(lines[0]).toMatch(/^SLI\s+baseline\s+now\s+breach if\s+verdict$/);
+    expect(lines[1]).toContain('❌ breach');
+    expect(lines[2]).toContain('❔ inconclusive (no data)');
+    expect(lines[1]!.indexOf('0.91')).toBe(lines[0]!.indexOf('baseline'));
+  });
+
+  it('splits long thread text at line breaks into sections Slack accepts', () => {
+    const text = Array.from({ length: 400 }, (_, i) => `line ${i} ${'y'.repeat(20)}`).join('\n');
+    const parts = chunk(text, 3000);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.every((p) => p.length <= 3000)).toBe(true);
+    expect(parts.join('\n')).toBe(text);
+  });
+});
