@@ -10,6 +10,8 @@ import { recover } from './app/recover.js';
 import type { Env } from './config/env.js';
 import { resolveService, type Policy } from './config/policy.js';
 import { createHttpServer } from './http/server.js';
+import { slackGuard } from './http/slack-guard.js';
+import { SeenRequests } from './store/seen-requests.js';
 import { createLogger, type Logger } from './log/logger.js';
 import type { Clock } from './ports/clock.js';
 import type { Ids } from './ports/ids.js';
@@ -124,7 +126,8 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   registerActions(app, deps);
   registerCommands(app, deps);
 
-  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, slack: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined, mounts: opts.mounts });
+  const seen = new SeenRequests(db);
+  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, slack: receiver instanceof HTTPReceiver ? slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, clock, seen, onRefuse: (reason) => log.warn({ reason }, 'refused a Slack request') }, receiver.requestListener) : undefined, mounts: opts.mounts });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.PORT, env.HOST, () => resolve());
@@ -135,7 +138,10 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
 
   await recover(deps);
   drainer.kick();
-  const sweep = setInterval(() => expireProposals(deps), opts.sweepIntervalMs ?? 15_000);
+  const sweep = setInterval(() => {
+    expireProposals(deps);
+    seen.forgetBefore(new Date(clock.now().getTime() - 15 * 60_000).toISOString());
+  }, opts.sweepIntervalMs ?? 15_000);
   sweep.unref();
   log.info({ port, socketMode, services: Object.keys(policy.services) }, 'backstop ready');
 

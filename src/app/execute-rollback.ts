@@ -1,3 +1,6 @@
+import { whoMayApprove } from '../domain/approval.js';
+import type { Proposal } from '../domain/proposal.js';
+import type { ExecuteOutcome } from '../ports/rollback-adapter.js';
 import type { Deps } from './deps.js';
 import { applyTransition } from './apply-transition.js';
 import { carryOut } from './carry-out.js';
@@ -5,26 +8,53 @@ import { carryOut } from './carry-out.js';
 /**
  * Executes an approved proposal. The approved → executing compare-and-swap is the
  * one gate: only the writer that wins it calls the adapter, so a rollback runs at most
- * once per approval however many clicks, retries or workers race here.
+ * once per approval however many clicks, retries or workers race here. Retryable
+ * failures (timeouts, 5xx) are retried with backoff, always with the same idempotency key.
  */
 export async function executeProposal(deps: Deps, proposalId: string): Promise<void> {
   const started = applyTransition(deps, proposalId, { type: 'start_execution' }, 'backstop');
   if (!started.ok) return;
-  const p = started.proposal;
+  await performExecution(deps, started.proposal);
+}
+
+/** Calls the adapter for a proposal this process moved to `executing` (or found there, never attempted, after a restart). */
+export async function performExecution(deps: Deps, p: Proposal): Promise<void> {
+  const proposalId = p.id;
+  const { executeAttempts, executeBackoff } = deps.policy.defaults;
   const adapter = deps.adapter(p.service);
   const log = deps.log.child({ proposalId, incidentId: p.incidentId, service: p.service, adapter: adapter.kind });
-  const plan = await adapter.plan(p.toVersion).catch((err: unknown) => ({ steps: [`plan unavailable: ${String(err)}`] }));
+  const plan = await adapter.plan(p.toVersion).catch((err: unknown) => ({ steps: [`plan unavailable: ${err instanceof Error ? err.message : String(err)}`] }));
   log.info({ plan: plan.steps }, 'executing rollback');
-  let outcome;
-  try {
-    outcome = await adapter.execute({ to: p.toVersion, idempotencyKey: p.id, actor: p.approvals.map((a) => a.user).join(','), reason: p.reason });
-  } catch (err) {
-    outcome = { ok: false as const, retryable: false, message: err instanceof Error ? err.message : String(err) };
+  deps.store.tx(() => deps.store.executions.start(proposalId, deps.clock.now().toISOString()));
+
+  let outcome: ExecuteOutcome = { ok: false, retryable: false, message: 'not attempted' };
+  for (let attempt = 1; attempt <= executeAttempts; attempt++) {
+    deps.store.tx(() => deps.store.executions.attempt(proposalId, deps.clock.now().toISOString()));
+    try {
+      outcome = await adapter.execute({ to: p.toVersion, idempotencyKey: p.id, actor: p.approvals.map((a) => a.user).join(','), reason: p.reason });
+    } catch (err) {
+      // A throwing adapter is a bug or an unclassified failure: do not hammer the target.
+      outcome = { ok: false, retryable: false, message: err instanceof Error ? err.message : String(err) };
+    }
+    if (outcome.ok || !outcome.retryable || attempt === executeAttempts) break;
+    const wait = executeBackoff * 2 ** (attempt - 1);
+    log.warn({ attempt, wait, error: outcome.message }, 'rollback attempt failed; retrying');
+    deps.store.tx(() => deps.store.executions.failedAttempt(proposalId, outcome.ok ? '' : outcome.message));
+    await deps.clock.sleep(wait);
   }
-  const details = { plan: plan.steps };
-  const done = outcome.ok
-    ? applyTransition(deps, proposalId, { type: 'execution_succeeded', detail: outcome.detail }, 'backstop', details)
-    : applyTransition(deps, proposalId, { type: 'execution_failed', detail: outcome.message }, 'backstop', details);
-  log.info({ ok: outcome.ok }, 'rollback execution finished');
+
+  const attempts = deps.store.executions.get(proposalId)?.attempts ?? 1;
+  const details = { plan: plan.steps, attempts };
+  let done;
+  if (outcome.ok) {
+    done = applyTransition(deps, proposalId, { type: 'execution_succeeded', detail: outcome.detail }, 'backstop', details);
+  } else {
+    const svc = deps.service(p.service);
+    const page = svc ? ` cc ${whoMayApprove(svc.approvers)}` : '';
+    const detail = `${outcome.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})${page}`;
+    done = applyTransition(deps, proposalId, { type: 'execution_failed', detail }, 'backstop', details);
+  }
+  deps.store.tx(() => deps.store.executions.finish(proposalId, deps.clock.now().toISOString(), outcome.ok ? 'succeeded' : 'failed', outcome.ok ? null : outcome.message));
+  log.info({ ok: outcome.ok, attempts }, 'rollback execution finished');
   if (done.ok) carryOut(deps, proposalId, done.effects);
 }

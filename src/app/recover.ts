@@ -1,6 +1,7 @@
 import type { Deps } from './deps.js';
 import { applyTransition } from './apply-transition.js';
 import { carryOut } from './carry-out.js';
+import { performExecution } from './execute-rollback.js';
 import { proposeRollback } from './propose-rollback.js';
 
 /**
@@ -11,6 +12,12 @@ export async function recover(deps: Deps): Promise<void> {
   for (const p of deps.store.proposals.inState('approved')) carryOut(deps, p.id, [{ type: 'execute' }]);
   for (const p of deps.store.proposals.inState('executed')) carryOut(deps, p.id, [{ type: 'verify' }]);
   for (const p of deps.store.proposals.inState('executing')) {
+    const exec = deps.store.executions.get(p.id);
+    if (!exec || exec.attempts === 0) {
+      // Killed before the adapter was ever called: running it now is the first run, not a second.
+      deps.tasks.run(`execute ${p.id}`, () => performExecution(deps, p));
+      continue;
+    }
     // The adapter may or may not have acted: ask the target instead of running it again.
     let current: string | null = null;
     try {
@@ -21,6 +28,7 @@ export async function recover(deps: Deps): Promise<void> {
     const r = current === p.toVersion
       ? applyTransition(deps, p.id, { type: 'execution_succeeded', detail: `found ${p.toVersion} serving after a restart` }, 'backstop')
       : applyTransition(deps, p.id, { type: 'execution_failed', detail: `Backstop restarted during execution and the target reports ${current ?? 'unknown'}; not retried automatically, check it by hand` }, 'backstop');
+    deps.store.tx(() => deps.store.executions.finish(p.id, deps.clock.now().toISOString(), 'reconciled', current === p.toVersion ? null : `interrupted; target reports ${current ?? 'unknown'}`));
     if (r.ok) carryOut(deps, p.id, r.effects);
   }
   for (const incident of deps.store.incidents.listOpen()) {

@@ -75,7 +75,11 @@ export const policySchema = z.object({
     settle: durationSchema.default(30_000),
     proposalTtl: durationSchema.default(30 * 60_000),
     baselineOffset: durationSchema.default(60 * 60_000),
-  }).strict().default({ requiredApprovals: 1, settle: 30_000, proposalTtl: 1_800_000, baselineOffset: 3_600_000 }),
+    /** Attempts at a retryable adapter failure (timeouts, 5xx) before the proposal is marked failed. */
+    executeAttempts: z.number().int().min(1).max(10).default(3),
+    /** First wait between attempts; doubles each time. */
+    executeBackoff: durationSchema.default(2_000),
+  }).strict().default({ requiredApprovals: 1, settle: 30_000, proposalTtl: 1_800_000, baselineOffset: 3_600_000, executeAttempts: 3, executeBackoff: 2_000 }),
   /** Where postmortem drafts are written. */
   postmortemDir: z.string().default('postmortems'),
   /** Base URL runbook paths are linked under (e.g. your repo's blob URL). */

@@ -1,6 +1,7 @@
 import { AlertRepo } from './alerts.js';
 import { AuditLog } from './audit-log.js';
 import type { Db } from './db.js';
+import { ExecutionRepo } from './executions.js';
 import { IncidentRepo } from './incidents.js';
 import { Outbox } from './outbox.js';
 import { ProposalRepo } from './proposals.js';
@@ -12,6 +13,7 @@ export class Store {
   readonly proposals: ProposalRepo;
   readonly audit: AuditLog;
   readonly outbox: Outbox;
+  readonly executions: ExecutionRepo;
 
   constructor(readonly db: Db) {
     this.incidents = new IncidentRepo(db);
@@ -19,6 +21,7 @@ export class Store {
     this.proposals = new ProposalRepo(db);
     this.audit = new AuditLog(db);
     this.outbox = new Outbox(db);
+    this.executions = new ExecutionRepo(db);
   }
 
   /** IMMEDIATE so concurrent writers queue on the lock instead of failing at commit. */

@@ -1,5 +1,6 @@
 import { core } from './001-core.js';
 import { localRegistry } from './002-local-registry.js';
+import { reliability } from './003-reliability.js';
 
 export interface Migration {
   version: number;
@@ -8,4 +9,4 @@ export interface Migration {
 }
 
 /** Append-only: a released migration is never edited, only followed by a new one. */
-export const migrations: readonly Migration[] = [core, localRegistry];
+export const migrations: readonly Migration[] = [core, localRegistry, reliability];
