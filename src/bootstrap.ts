@@ -5,7 +5,7 @@ import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { createAdapter } from './adapters/factory.js';
 import type { Deps } from './app/deps.js';
 import { expireProposals } from './app/expire-proposals.js';
-import { OutboxDrainer } from './app/outbox-drainer.js';
+import { OutboxDrainer, SLACK_PACING, type DrainerOptions } from './app/outbox-drainer.js';
 import { recover } from './app/recover.js';
 import type { Env } from './config/env.js';
 import { resolveService, type Policy } from './config/policy.js';
@@ -41,6 +41,8 @@ export interface BackstopOptions {
   db?: Db;
   /** How often pending proposals are checked for expiry. */
   sweepIntervalMs?: number;
+  /** Per-channel pacing of Slack messages (default: Slack's ~1 message a second). */
+  pacing?: DrainerOptions;
   /** Extra HTTP routes by path prefix, served by the same server (the sandbox console). */
   mounts?: Record<string, RequestListener>;
 }
@@ -122,7 +124,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     // The drainer is built from these deps; the closure only runs after it exists.
     kickOutbox: () => drainer.kick(),
   };
-  const drainer = new OutboxDrainer(deps);
+  const drainer = new OutboxDrainer(deps, opts.pacing ?? SLACK_PACING);
   registerActions(app, deps);
   registerCommands(app, deps);
 

@@ -1,19 +1,34 @@
+import type { KnownBlock } from '@slack/types';
+import type { OutboxItem } from '../store/outbox.js';
 import type { Deps } from './deps.js';
 
 const MAX_BACKOFF_MS = 60_000;
 
+export interface DrainerOptions {
+  /** Minimum spacing of messages in one channel once its burst is used (Slack: about 1 s). */
+  channelIntervalMs: number;
+  /** Messages a quiet channel may take at once before pacing starts. */
+  channelBurst: number;
+}
+
+export const SLACK_PACING: DrainerOptions = { channelIntervalMs: 1000, channelBurst: 3 };
+
 /**
- * Sends queued Slack messages one at a time, oldest first, so a thread reads in the
- * order things happened. A failure backs off and retries the same item; nothing is
- * dropped, and a slow Slack never holds up a rollback (those commit before this runs).
+ * Sends queued Slack messages: the head of each thread (or channel) in order, most urgent
+ * stream first, paced per channel. A failure backs off that stream only and keeps the item;
+ * a 429 waits Retry-After. Nothing is dropped, and a slow Slack never holds up a rollback
+ * (its state and audit rows committed before the message was queued).
  */
 export class OutboxDrainer {
   private running: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
   private stopped = false;
+  /** Token bucket per channel: tokens left and when they were counted. */
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(private readonly deps: Omit<Deps, 'kickOutbox'>) {}
+  constructor(private readonly deps: Omit<Deps, 'kickOutbox'>, private readonly opts: DrainerOptions = SLACK_PACING) {}
 
   kick(): void {
     if (this.stopped) return;
@@ -30,7 +45,7 @@ export class OutboxDrainer {
     });
   }
 
-  /** Resolves when everything queued so far has been sent or is waiting for a retry. */
+  /** Resolves when the current pass is over (items waiting for a retry or pacing stay queued). */
   async flushed(): Promise<void> {
     while (this.running) await this.running;
   }
@@ -43,39 +58,70 @@ export class OutboxDrainer {
   private async drain(): Promise<void> {
     const { store, clock, log } = this.deps;
     for (;;) {
-      const item = store.outbox.head();
-      if (!item) return;
-      const wait = Date.parse(item.nextAttemptAt) - clock.now().getTime();
-      if (wait > 0) {
-        this.schedule(wait);
+      const now = clock.now().getTime();
+      let wake = Infinity;
+      let item: OutboxItem | undefined;
+      for (const h of store.outbox.heads()) {
+        const due = Math.max(Date.parse(h.nextAttemptAt), this.channelReadyAt(h.channelId, now));
+        if (due <= now) {
+          item = h;
+          break;
+        }
+        wake = Math.min(wake, due);
+      }
+      if (!item) {
+        if (wake < Infinity) this.schedule(wake - now);
         return;
       }
       try {
         await this.send(item);
+        this.take(item.channelId, clock.now().getTime());
         store.outbox.markSent(item.id, clock.now().toISOString());
       } catch (err) {
         const retryAfter = retryAfterMs(err);
         const backoff = retryAfter ?? Math.min(MAX_BACKOFF_MS, 500 * 2 ** item.attempts);
-        log.warn({ err: errorText(err), outboxId: item.id, attempts: item.attempts + 1 }, 'slack message failed; will retry');
+        log.warn({ err: errorText(err), outboxId: item.id, attempts: item.attempts + 1, backoff }, 'slack message failed; will retry');
         store.outbox.markFailed(item.id, errorText(err), new Date(clock.now().getTime() + backoff).toISOString());
-        this.schedule(backoff);
-        return;
       }
     }
   }
 
+  private channelReadyAt(channel: string | null, now: number): number {
+    if (!channel || this.opts.channelIntervalMs <= 0) return 0;
+    const b = this.refill(channel, now);
+    return b.tokens >= 1 ? 0 : now + (1 - b.tokens) * this.opts.channelIntervalMs;
+  }
+
+  private refill(channel: string, now: number) {
+    const b = this.buckets.get(channel) ?? { tokens: this.opts.channelBurst, at: now };
+    b.tokens = Math.min(this.opts.channelBurst, b.tokens + (now - b.at) / this.opts.channelIntervalMs);
+    b.at = now;
+    this.buckets.set(channel, b);
+    return b;
+  }
+
+  private take(channel: string | null, now: number): void {
+    if (!channel || this.opts.channelIntervalMs <= 0) return;
+    this.refill(channel, now).tokens -= 1;
+  }
+
   private schedule(ms: number): void {
-    if (this.timer || this.stopped) return;
+    if (this.stopped) return;
+    const at = Date.now() + Math.max(ms, 10);
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.timerAt = Infinity;
       this.kick();
-    }, ms);
+    }, Math.max(ms, 10));
     this.timer.unref();
   }
 
-  private async send(item: NonNullable<ReturnType<Deps['store']['outbox']['head']>>): Promise<void> {
+  private async send(item: OutboxItem): Promise<void> {
     const { store, chat, clock } = this.deps;
-    const blocks = item.payload.blocks as Parameters<typeof chat.post>[0]['blocks'];
+    const blocks = item.payload.blocks as KnownBlock[] | undefined;
     if (item.kind === 'post') {
       if (!item.channelId) return;
       await chat.post({ channel: item.channelId, text: item.payload.text, blocks });
@@ -92,7 +138,7 @@ export class OutboxDrainer {
     const latest = store.outbox.laterProposalUpdate(proposal.id, item.id) ?? item.id;
     const view = this.deps.renderProposal(proposal.id);
     if (!view) return;
-    const viewBlocks = view.blocks as Parameters<typeof chat.post>[0]['blocks'];
+    const viewBlocks = view.blocks as KnownBlock[];
     if (proposal.messageTs) {
       await chat.update({ channel: proposal.channelId, ts: proposal.messageTs, text: view.text, blocks: viewBlocks });
     } else {
@@ -104,9 +150,8 @@ export class OutboxDrainer {
 }
 
 function retryAfterMs(err: unknown): number | undefined {
-  const e = err as { retryAfter?: unknown; data?: { retryAfter?: unknown } } | undefined;
-  const s = typeof e?.retryAfter === 'number' ? e.retryAfter : undefined;
-  return s === undefined ? undefined : s * 1000;
+  const e = err as { retryAfter?: unknown } | undefined;
+  return typeof e?.retryAfter === 'number' ? e.retryAfter * 1000 : undefined;
 }
 
 function errorText(err: unknown): string {

@@ -1,5 +1,8 @@
 import type { Deps } from './deps.js';
 
+/** Steps that inform but decide nothing: sent after proposals and decisions when Slack is busy. */
+const CHATTER = new Set(['approve.refused', 'reject.refused', 'incident.opened', 'postmortem.drafted', 'proposal.not_possible']);
+
 export interface Step {
   incidentId: string | null;
   proposalId: string | null;
@@ -24,11 +27,12 @@ export function recordStep(deps: Deps, step: Step): void {
     ...chunk(step.text, 3000).slice(0, 48).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
     { type: 'context', elements: [{ type: 'mrkdwn', text: footer }] },
   ];
+  const priority = CHATTER.has(step.action) ? 1 : 0;
   if (step.proposalId) {
-    deps.store.outbox.enqueue('thread', { proposalId: step.proposalId, incidentId: step.incidentId }, { text: step.text, blocks }, at);
+    deps.store.outbox.enqueue('thread', { proposalId: step.proposalId, incidentId: step.incidentId }, { text: step.text, blocks }, at, priority);
   } else if (step.incidentId) {
     const channelId = deps.store.incidents.get(step.incidentId)?.channelId;
-    if (channelId) deps.store.outbox.enqueue('post', { channelId, incidentId: step.incidentId }, { text: step.text, blocks }, at);
+    if (channelId) deps.store.outbox.enqueue('post', { channelId, incidentId: step.incidentId }, { text: step.text, blocks }, at, priority);
   }
 }
 

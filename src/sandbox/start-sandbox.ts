@@ -50,7 +50,7 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
     emulator, botUrl: () => botUrl, signingSecret: env.SLACK_SIGNING_SECRET!, alertmanagerToken: env.ALERTMANAGER_TOKEN,
     users: SANDBOX_USERS, demoService: Object.keys(opts.policy.services)[0] ?? 'fraud-scorer',
   });
-  const bot = await startBackstop({ env, policy: opts.policy, logger: opts.log, db, mounts: { '/sandbox': consoleListener } });
+  const bot = await startBackstop({ env, policy: opts.policy, logger: opts.log, db, mounts: { '/sandbox': consoleListener }, pacing: { channelIntervalMs: 150, channelBurst: 5 } });
   botUrl = bot.url;
   return {
     bot, emulator, consoleUrl: `${bot.url}/sandbox`,

@@ -3,6 +3,9 @@ import type { Db } from './db.js';
 
 export type OutboxKind = 'post' | 'thread' | 'update_proposal';
 
+/** 0: proposals and decisions (approve, execute, verify); 1: everything else. */
+export type OutboxPriority = 0 | 1;
+
 export interface OutboxItem {
   id: number;
   kind: OutboxKind;
@@ -11,33 +14,46 @@ export interface OutboxItem {
   incidentId: string | null;
   payload: { text: string; blocks?: unknown[] };
   attempts: number;
+  priority: number;
+  nextAttemptAt: string;
 }
 
 const row = z.object({
   id: z.number(), kind: z.enum(['post', 'thread', 'update_proposal']), channel_id: z.string().nullable(),
   proposal_id: z.string().nullable(), incident_id: z.string().nullable(), payload: z.string(), attempts: z.number(),
+  priority: z.number(), next_attempt_at: z.string(),
 });
 const payload = z.object({ text: z.string(), blocks: z.array(z.unknown()).optional() });
 
 function toItem(r: unknown): OutboxItem {
   const x = row.parse(r);
-  return { id: x.id, kind: x.kind, channelId: x.channel_id, proposalId: x.proposal_id, incidentId: x.incident_id, payload: payload.parse(JSON.parse(x.payload)), attempts: x.attempts };
+  return {
+    id: x.id, kind: x.kind, channelId: x.channel_id, proposalId: x.proposal_id, incidentId: x.incident_id,
+    payload: payload.parse(JSON.parse(x.payload)), attempts: x.attempts, priority: x.priority, nextAttemptAt: x.next_attempt_at,
+  };
 }
 
 export class Outbox {
   constructor(private readonly db: Db) {}
 
   /** Called inside the transaction of the change the message reports. */
-  enqueue(kind: OutboxKind, target: { channelId?: string | null; proposalId?: string | null; incidentId?: string | null }, body: { text: string; blocks?: unknown[] }, now: string): number {
-    const res = this.db.prepare('INSERT INTO outbox (kind, channel_id, proposal_id, incident_id, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(kind, target.channelId ?? null, target.proposalId ?? null, target.incidentId ?? null, JSON.stringify(body), now, now);
+  enqueue(kind: OutboxKind, target: { channelId?: string | null; proposalId?: string | null; incidentId?: string | null }, body: { text: string; blocks?: unknown[] }, now: string, priority: OutboxPriority = 0): number {
+    const proposalId = target.proposalId ?? null;
+    const channelId = target.channelId ?? (proposalId ? (this.db.prepare('SELECT channel_id FROM proposals WHERE id = ?').pluck().get(proposalId) as string | undefined) ?? null : null);
+    const stream = proposalId ? `proposal:${proposalId}` : `channel:${channelId ?? ''}`;
+    const res = this.db.prepare('INSERT INTO outbox (kind, channel_id, proposal_id, incident_id, payload, created_at, next_attempt_at, priority, stream) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(kind, channelId, proposalId, target.incidentId ?? null, JSON.stringify(body), now, now, priority, stream);
     return Number(res.lastInsertRowid);
   }
 
-  /** Oldest unsent item; strict order keeps thread replies in the order they happened. */
-  head(): (OutboxItem & { nextAttemptAt: string }) | undefined {
-    const r = this.db.prepare('SELECT *, next_attempt_at FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 1').get() as Record<string, unknown> | undefined;
-    return r ? { ...toItem(r), nextAttemptAt: String(r.next_attempt_at) } : undefined;
+  /**
+   * The oldest unsent item of every stream, most urgent first. Only a stream's head may be
+   * sent, so a thread always reads in the order things happened, even across retries.
+   */
+  heads(): OutboxItem[] {
+    return this.db.prepare(`SELECT o.* FROM outbox o
+      WHERE o.sent_at IS NULL AND o.id = (SELECT min(id) FROM outbox p WHERE p.stream = o.stream AND p.sent_at IS NULL)
+      ORDER BY o.priority, o.id`).all().map(toItem);
   }
 
   markSent(id: number, now: string): void {
@@ -49,6 +65,7 @@ export class Outbox {
     this.db.prepare("UPDATE outbox SET sent_at = ? WHERE kind = 'update_proposal' AND proposal_id = ? AND id <= ? AND sent_at IS NULL").run(now, proposalId, uptoId);
   }
 
+  /** The newest queued re-render of a proposal, if one is waiting behind `afterId`. */
   laterProposalUpdate(proposalId: string, afterId: number): number | undefined {
     return this.db.prepare("SELECT id FROM outbox WHERE kind = 'update_proposal' AND proposal_id = ? AND id > ? AND sent_at IS NULL ORDER BY id DESC LIMIT 1").pluck().get(proposalId, afterId) as number | undefined;
   }

@@ -80,7 +80,7 @@ services:
     PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN,
   });
   if (!env.ok) throw new Error(JSON.stringify(env.problems));
-  bot = await startBackstop({ env: env.env, policy: policy.policy, logger: createLogger({ level: 'debug', destination: new Writable({ write(c, _e, cb) { logLines.push(String(c)); cb(); } }) }) });
+  bot = await startBackstop({ env: env.env, policy: policy.policy, pacing: { channelIntervalMs: 20, channelBurst: 3 }, logger: createLogger({ level: 'debug', destination: new Writable({ write(c, _e, cb) { logLines.push(String(c)); cb(); } }) }) });
   slack = new SlackDriver(emu, bot.url, SIGNING_SECRET);
 });
 

@@ -76,7 +76,7 @@ export function buildHarness(opts: { postmortemDir: string; policyYaml?: string 
     // The drainer is built from these deps; the closure only runs after it exists.
     kickOutbox: () => drainer.kick(),
   };
-  const drainer = new OutboxDrainer(deps);
+  const drainer = new OutboxDrainer(deps, { channelIntervalMs: 0, channelBurst: 1 });
   const settle = async () => {
     for (let i = 0; i < 20; i++) {
       await tasks.idle();

@@ -12,8 +12,10 @@ export const reliability: Migration = {
     CREATE INDEX seen_requests_at ON seen_requests (at);
 
     -- Outbox scheduling: priority (decisions before chatter) and per-channel pacing.
+    -- stream: messages of one thread (or one channel's top level) are sent strictly in order.
     ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 1;
-    CREATE INDEX outbox_ready ON outbox (sent_at, priority, id);
+    ALTER TABLE outbox ADD COLUMN stream TEXT NOT NULL DEFAULT '';
+    CREATE INDEX outbox_stream ON outbox (stream, sent_at, id);
 
     -- Execution attempts, so a restart knows what was tried and never re-runs blindly.
     CREATE TABLE executions (
