@@ -10,12 +10,30 @@ export type DecisionResult = { ok: true; message: string } | { ok: false; code: 
  * An approver's click on Approve or Reject. Eligibility is checked against the policy
  * (users and user groups) before the state machine; refusals are audited too.
  */
-export async function recordDecision(deps: Deps, req: { proposalId: string; user: string; decision: 'approve' | 'reject'; reason?: string }): Promise<DecisionResult> {
+export interface DecisionRequest {
+  proposalId: string;
+  user: string;
+  decision: 'approve' | 'reject';
+  reason?: string;
+  /** Where the click came from: a button only ever decides the proposal of its own message. */
+  from?: { channelId?: string; messageTs?: string };
+}
+
+export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<DecisionResult> {
   const proposal = deps.store.proposals.get(req.proposalId);
   if (!proposal) return { ok: false, code: 'not_found', message: `No proposal ${req.proposalId}.` };
   const svc = deps.service(proposal.service);
   if (!svc) return { ok: false, code: 'unknown_service', message: `Service ${proposal.service} is no longer in the policy; nothing can be approved.` };
 
+  // An edited button value (another proposal's id) must not decide that other proposal.
+  const fromElsewhere = req.from && ((req.from.channelId && req.from.channelId !== proposal.channelId) || (req.from.messageTs && proposal.messageTs && req.from.messageTs !== proposal.messageTs));
+  if (fromElsewhere) {
+    deps.store.tx(() => deps.store.audit.append({
+      at: deps.clock.now().toISOString(), incidentId: proposal.incidentId, proposalId: proposal.id, actor: req.user, action: `${req.decision}.refused`,
+      details: { code: 'wrong_message', channel: req.from?.channelId ?? null, messageTs: req.from?.messageTs ?? null },
+    }));
+    return { ok: false, code: 'wrong_message', message: 'This button does not belong to that proposal; use the buttons on the proposal message itself.' };
+  }
   const members = new Map<string, string[]>();
   for (const g of svc.approvers.groups) {
     try {

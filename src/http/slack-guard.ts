@@ -1,12 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Clock } from '../ports/clock.js';
+import { checkEnvelope } from '../slack/envelope.js';
 import type { SeenRequests } from '../store/seen-requests.js';
 import { BodyTooLarge, readRawBody } from './read-body.js';
 
 const WINDOW_S = 5 * 60;
 
-export type GuardRefusal = 'missing_signature' | 'bad_timestamp' | 'stale_timestamp' | 'future_timestamp' | 'bad_signature' | 'replayed' | 'too_large';
+export type GuardRefusal = 'missing_signature' | 'bad_timestamp' | 'stale_timestamp' | 'future_timestamp' | 'bad_signature' | 'replayed' | 'too_large' | 'malformed_payload';
 
 /**
  * Checks every Slack request before Bolt sees it: signature, a timestamp within five
@@ -14,10 +15,10 @@ export type GuardRefusal = 'missing_signature' | 'bad_timestamp' | 'stale_timest
  * The verified body is handed on as `rawBody`, which Bolt uses instead of re-reading.
  */
 export function slackGuard(opts: { signingSecret: string; clock: Clock; seen: SeenRequests; onRefuse?: (reason: GuardRefusal) => void }, next: RequestListener): RequestListener {
-  const refuse = (res: ServerResponse, status: number, reason: GuardRefusal) => {
+  const refuse = (res: ServerResponse, status: number, reason: GuardRefusal, message?: string) => {
     opts.onRefuse?.(reason);
     res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: false, error: reason }));
+    res.end(JSON.stringify({ ok: false, error: reason, ...(message ? { message } : {}) }));
   };
   return (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
@@ -40,6 +41,8 @@ export function slackGuard(opts: { signingSecret: string; clock: Clock; seen: Se
       const a = Buffer.from(expected);
       const b = Buffer.from(signature);
       if (a.length !== b.length || !timingSafeEqual(a, b)) return refuse(res, 401, 'bad_signature');
+      const envelope = checkEnvelope(req.headers['content-type'], body.toString('utf8'));
+      if (!envelope.ok) return refuse(res, 400, 'malformed_payload', envelope.message);
       if (!opts.seen.remember(signature, opts.clock.now().toISOString())) return refuse(res, 401, 'replayed');
       (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
       next(req, res);

@@ -10,7 +10,7 @@ export function registerActions(app: App, deps: Deps): void {
     await ack();
     const channel = body.channel?.id ?? body.container?.channel_id;
     const log = deps.log.child({ proposalId: action.value, user: body.user.id });
-    const res = await recordDecision(deps, { proposalId: action.value ?? '', user: body.user.id, decision: 'approve' });
+    const res = await recordDecision(deps, { proposalId: action.value ?? '', user: body.user.id, decision: 'approve', from: { channelId: channel, messageTs: body.container?.message_ts ?? body.message?.ts } });
     log.info({ ok: res.ok, code: res.ok ? undefined : res.code }, 'approve clicked');
     if (channel) await tell(deps, channel, body.user.id, res.ok ? res.message : `Not approved: ${res.message}`, body.message?.ts);
   });
@@ -19,6 +19,11 @@ export function registerActions(app: App, deps: Deps): void {
     await ack();
     const proposal = deps.store.proposals.get(action.value ?? '');
     const channel = body.channel?.id ?? body.container?.channel_id;
+    const messageTs = body.container?.message_ts ?? body.message?.ts;
+    if (proposal && ((channel && channel !== proposal.channelId) || (messageTs && proposal.messageTs && messageTs !== proposal.messageTs))) {
+      if (channel) await tell(deps, channel, body.user.id, 'This button does not belong to that proposal.', messageTs);
+      return;
+    }
     if (!proposal || proposal.state !== 'pending') {
       if (channel) await tell(deps, channel, body.user.id, `Nothing to reject: the proposal is ${proposal?.state ?? 'unknown'}.`, body.message?.ts);
       return;

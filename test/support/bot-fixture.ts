@@ -1,0 +1,100 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalRegistry } from '../../src/adapters/local-registry/registry.js';
+import { startBackstop, type Backstop } from '../../src/bootstrap.js';
+import { parseEnv } from '../../src/config/env.js';
+import { parsePolicy } from '../../src/config/policy.js';
+import { createLogger } from '../../src/log/logger.js';
+import { systemClock } from '../../src/runtime/system-clock.js';
+import { SlackEmulator } from '../../src/sandbox/slack-emulator.js';
+import { openDb } from '../../src/store/db.js';
+import { SlackDriver } from './slack-driver.js';
+
+export const SIGNING_SECRET = 'fixture-signing-secret-0123456789';
+export const AM_TOKEN = 'fixture-alertmanager-token-0123';
+export const BOT_TOKEN = 'xoxb-backstop-emulator';
+export const USERS = {
+  alice: { id: 'U0ALICE', name: 'alice' },
+  bob: { id: 'U0BOB', name: 'bob' },
+  carol: { id: 'U0CAROL', name: 'carol' },
+  mallory: { id: 'U0MALLORY', name: 'mallory' },
+};
+export const CHANNEL = { id: 'C0FRAUD', name: 'fraud-scorer-incidents' };
+
+export function policyYaml(dir: string, extra = ''): string {
+  return `
+defaults: { settle: 0s, proposalTtl: 30m, executeAttempts: 3, executeBackoff: 10ms }
+postmortemDir: ${join(dir, 'postmortems')}
+services:
+  fraud-scorer:
+    match: { service: fraud-scorer }
+    channel: ${CHANNEL.id}
+    critical: true
+    approvers: { users: [${USERS.alice.id}, ${USERS.bob.id}, ${USERS.carol.id}] }
+    adapter: { kind: local-registry, model: fraud-scorer, alias: production }
+    slis:
+      - { name: accuracy, source: static, values: { v41: 0.91, v42: 0.80 }, comparator: lt, threshold: 0.85 }
+${extra}`;
+}
+
+/** fraud-scorer v41 (good) then v42 (serving), as `npx backstop registry` would record them. */
+export function seedRegistry(dbFile: string): void {
+  const db = openDb(dbFile);
+  const r = new LocalRegistry(db, systemClock);
+  r.register('fraud-scorer', 'v41');
+  r.register('fraud-scorer', 'v42');
+  r.promote('fraud-scorer', 'v41', { actor: 'ci', reason: 'release' });
+  r.promote('fraud-scorer', 'v42', { actor: 'ci', reason: 'release' });
+  db.close();
+}
+
+export async function startEmulator(): Promise<SlackEmulator> {
+  const emu = new SlackEmulator({ botToken: BOT_TOKEN });
+  await emu.start();
+  for (const u of Object.values(USERS)) emu.addUser({ id: u.id, name: u.name, email: `${u.name}@example.com` });
+  emu.addChannel({ id: CHANNEL.id, name: CHANNEL.name, members: Object.values(USERS).map((u) => u.id) });
+  return emu;
+}
+
+export interface Fixture {
+  emu: SlackEmulator;
+  bot: Backstop;
+  slack: SlackDriver;
+  dir: string;
+  dbFile: string;
+  postAlerts(body: unknown, token?: string | null): Promise<Response>;
+  /** Rows in every state table (the replay guard's table excluded). */
+  rows(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+export async function startFixture(opts: { extraPolicy?: string } = {}): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'backstop-fx-'));
+  const dbFile = join(dir, 'backstop.db');
+  const emu = await startEmulator();
+  seedRegistry(dbFile);
+  const policy = parsePolicy(policyYaml(dir, opts.extraPolicy));
+  if (!policy.ok) throw new Error(JSON.stringify(policy.problems));
+  const env = parseEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: emu.url, PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN });
+  if (!env.ok) throw new Error(JSON.stringify(env.problems));
+  const bot = await startBackstop({ env: env.env, policy: policy.policy, logger: createLogger({ level: 'silent' }), pacing: { channelIntervalMs: 0, channelBurst: 1 } });
+  const slack = new SlackDriver(emu, bot.url, SIGNING_SECRET);
+  return {
+    emu, bot, slack, dir, dbFile,
+    postAlerts(body, token = AM_TOKEN) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (token) headers.authorization = `Bearer ${token}`;
+      return fetch(`${bot.url}/alerts/alertmanager`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    },
+    rows() {
+      const db = bot.deps.store.db;
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('seen_requests', 'schema_migrations')").pluck().all() as string[];
+      return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT count(*) FROM "${t}"`).pluck().get() as number]));
+    },
+    async stop() {
+      await bot.stop();
+      await emu.stop();
+    },
+  };
+}
