@@ -16,7 +16,7 @@ export const alertmanagerPayload = z.object({
     endsAt: z.string(),
     generatorURL: z.string().default(''),
     fingerprint: z.string().regex(/^[0-9a-f]{1,64}$/, 'a hex fingerprint as Alertmanager sends'),
-  })).max(1000, 'at most 1000 alerts per delivery; lower max_alerts in the webhook config'),
+  })).min(1, 'a delivery carries at least one alert').max(1000, 'at most 1000 alerts per delivery; lower max_alerts in the webhook config'),
   groupLabels: labels.default({}),
   commonLabels: labels.default({}),
   commonAnnotations: labels.default({}),
