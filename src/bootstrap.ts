@@ -4,6 +4,7 @@ import type { RequestListener, Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { createAdapter } from './adapters/factory.js';
 import type { Deps } from './app/deps.js';
+import type { Checkpoint } from './ports/checkpoint.js';
 import { expireProposals } from './app/expire-proposals.js';
 import { OutboxDrainer, SLACK_PACING, type DrainerOptions } from './app/outbox-drainer.js';
 import { recover } from './app/recover.js';
@@ -43,6 +44,8 @@ export interface BackstopOptions {
   sweepIntervalMs?: number;
   /** Per-channel pacing of Slack messages (default: Slack's ~1 message a second). */
   pacing?: DrainerOptions;
+  /** Test-only: die (SIGKILL) at this checkpoint, to prove restarts recover. */
+  killAt?: Checkpoint;
   /** Extra HTTP routes by path prefix, served by the same server (the sandbox console). */
   mounts?: Record<string, RequestListener>;
 }
@@ -123,6 +126,12 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     },
     // The drainer is built from these deps; the closure only runs after it exists.
     kickOutbox: () => drainer.kick(),
+    checkpoint: opts.killAt ? (name) => {
+      if (name === opts.killAt) {
+        log.fatal({ checkpoint: name }, 'killed at checkpoint (crash test)');
+        process.kill(process.pid, 'SIGKILL');
+      }
+    } : undefined,
   };
   const drainer = new OutboxDrainer(deps, opts.pacing ?? SLACK_PACING);
   registerActions(app, deps);

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n'));
   } else {
-    bot = await startBackstop({ env, policy: policy.policy, secrets: process.env, logger: log });
+    bot = await startBackstop({ env, policy: policy.policy, secrets: process.env, logger: log, killAt: env.BACKSTOP_TEST_KILL_AT });
   }
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');

@@ -1,6 +1,7 @@
 import type { Policy, ResolvedService } from '../config/policy.js';
 import type { Logger } from '../log/logger.js';
 import type { Chat, Directory } from '../ports/chat.js';
+import type { Checkpoint } from '../ports/checkpoint.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
 import type { RollbackAdapter } from '../ports/rollback-adapter.js';
@@ -27,4 +28,6 @@ export interface Deps {
   renderProposal(proposalId: string): { text: string; blocks: unknown[] } | undefined;
   /** Called when new outbox rows were committed. */
   kickOutbox(): void;
+  /** See ports/checkpoint.ts. */
+  checkpoint?(name: Checkpoint): void;
 }

@@ -30,6 +30,7 @@ export async function performExecution(deps: Deps, p: Proposal): Promise<void> {
   let outcome: ExecuteOutcome = { ok: false, retryable: false, message: 'not attempted' };
   for (let attempt = 1; attempt <= executeAttempts; attempt++) {
     deps.store.tx(() => deps.store.executions.attempt(proposalId, deps.clock.now().toISOString()));
+    deps.checkpoint?.('executing');
     try {
       outcome = await adapter.execute({ to: p.toVersion, idempotencyKey: p.id, actor: p.approvals.map((a) => a.user).join(','), reason: p.reason });
     } catch (err) {
@@ -43,6 +44,7 @@ export async function performExecution(deps: Deps, p: Proposal): Promise<void> {
     await deps.clock.sleep(wait);
   }
 
+  if (outcome.ok) deps.checkpoint?.('executed-unrecorded');
   const attempts = deps.store.executions.get(proposalId)?.attempts ?? 1;
   const details = { plan: plan.steps, attempts };
   let done;

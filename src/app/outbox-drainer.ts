@@ -75,6 +75,7 @@ export class OutboxDrainer {
       }
       try {
         await this.send(item);
+        this.deps.checkpoint?.('posting');
         this.take(item.channelId, clock.now().getTime());
         store.outbox.markSent(item.id, clock.now().toISOString());
       } catch (err) {

@@ -58,6 +58,7 @@ export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<
     : { type: 'reject' as const, user: req.user, reason: req.reason?.trim() || 'no reason given' };
   const applied = applyTransition(deps, proposal.id, event, req.user);
   if (!applied.ok) return applied;
+  if (applied.proposal.state === 'approved') deps.checkpoint?.('approved');
   carryOut(deps, proposal.id, applied.effects);
   const p = applied.proposal;
   const message = req.decision === 'reject'

@@ -10,6 +10,7 @@ export async function verifyRollback(deps: Deps, proposalId: string): Promise<vo
   if (!p || p.state !== 'executed') return;
   const svc = deps.service(p.service);
   if (!svc) return;
+  deps.checkpoint?.('verifying');
   await deps.clock.sleep(svc.settle);
   const readings = await takeSnapshot(deps, svc, {
     baselineAt: new Date(Date.parse(p.createdAt) - svc.baselineOffset),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHECKPOINTS } from '../ports/checkpoint.js';
 import { formatPath, type ConfigProblem } from './policy.js';
 
 /** Environment variables, validated once at start-up; nothing else reads process.env. */
@@ -12,6 +13,8 @@ export const envSchema = z.object({
   BACKSTOP_DB: z.string().default('backstop.db'),
   BACKSTOP_CONFIG: z.string().optional(),
   ALERTMANAGER_TOKEN: z.string().min(16, 'use at least 16 random characters').optional(),
+  /** Test-only: the crash-recovery suite kills the process at this checkpoint. */
+  BACKSTOP_TEST_KILL_AT: z.enum(CHECKPOINTS).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine((env, ctx) => {
   if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {

@@ -240,10 +240,13 @@ function render() {
   const state = ui.state;
   if (!state) return;
   const ctx = renderCtx(state);
+  // Message nodes used by this render, by key: what neither pane uses any more is dropped.
+  const next = new Map();
   renderUsers(state);
   renderChannels(state);
-  renderMessages(state, ctx);
-  renderThread(state, ctx);
+  renderMessages(state, ctx, next);
+  renderThread(state, ctx, next);
+  ui.nodes = next;
   renderModal(state, ctx);
   applyCooldowns();
 }
@@ -284,9 +287,17 @@ function renderChannels(state) {
   document.title = channel ? `#${channel.name} · Backstop sandbox` : 'Backstop sandbox console';
 }
 
+/** The bot's display name, as Slack shows it: from its profile on any message, else "Backstop". */
+function botName(state) {
+  for (const list of Object.values(state.messages ?? {})) {
+    for (const m of list) if (m.bot_profile?.name) return m.bot_profile.name;
+  }
+  return 'Backstop';
+}
+
 function authorOf(state, m) {
   if (m.bot_id || (state.botUserId && m.user === state.botUserId)) {
-    return { name: m.bot_profile?.name || m.username || 'Backstop', bot: true };
+    return { name: m.bot_profile?.name || m.username || botName(state), bot: true };
   }
   const u = (state.users ?? []).find((x) => x.id === m.user);
   return { name: u?.real_name || u?.name || m.user || 'unknown', bot: false };
@@ -314,7 +325,10 @@ function cached(next, key, build) {
   return node;
 }
 
+/** Puts `nodes` in `container` in order, touching only what changed (a click in progress survives). */
 function reconcile(container, nodes) {
+  const wanted = new Set(nodes);
+  for (const child of [...container.childNodes]) if (!wanted.has(child)) child.remove();
   nodes.forEach((node, i) => {
     const current = container.childNodes[i];
     if (current !== node) container.insertBefore(node, current ?? null);
@@ -354,7 +368,7 @@ function messageNode(state, ctx, m, replies, opts) {
 }
 
 function ephemeralNode(state, ctx, e, inThreadPanel) {
-  const author = { name: 'Backstop', bot: true };
+  const author = { name: botName(state), bot: true };
   const dismissKey = `${ui.me}|${e.channel}|${e.ts}`;
   const extra = [
     h('span', { class: 'only-you' }, ['👁 Only visible to you']),
@@ -377,7 +391,7 @@ function threadIsOpen(channel, ts) {
   return ui.thread !== null && ui.thread.channel === channel && ui.thread.ts === ts;
 }
 
-function renderMessages(state, ctx) {
+function renderMessages(state, ctx, next) {
   const container = $('messages');
   const all = (state.messages ?? {})[ui.channelId] ?? [];
   const repliesOf = new Map();
@@ -398,7 +412,6 @@ function renderMessages(state, ctx) {
   items.sort((a, b) => compareTs(a.ts, b.ts));
 
   const ctxKey = JSON.stringify([ctx, state.botUserId, ui.me]);
-  const next = new Map();
   const nodes = items.map((item) => {
     if (item.kind === 'ephemeral') {
       return cached(next, `eph|${ctxKey}|${JSON.stringify(item.e)}`, () => ephemeralNode(state, ctx, item.e, false));
@@ -416,28 +429,16 @@ function renderMessages(state, ctx) {
   const switched = container.dataset.channel !== ui.channelId;
   container.dataset.channel = ui.channelId;
   keepScroll(container, () => reconcile(container, nodes), switched);
-  renderThreadNodes.keep(next);
 }
 
-// Thread nodes share the cache; collect keys from both panes before pruning it.
-const renderThreadNodes = {
-  pending: null,
-  keep(next) {
-    this.pending = next;
-  },
-};
-
-function renderThread(state, ctx) {
+function renderThread(state, ctx, next) {
   const panel = $('thread');
   const body = $('thread-body');
-  const next = renderThreadNodes.pending ?? new Map();
-  renderThreadNodes.pending = null;
   document.body.classList.toggle('thread-open', ui.thread !== null);
   if (!ui.thread) {
     panel.hidden = true;
     body.replaceChildren();
     body.dataset.thread = '';
-    ui.nodes = next;
     return;
   }
   panel.hidden = false;
@@ -456,8 +457,9 @@ function renderThread(state, ctx) {
   const nodes = [];
   nodes.push(parent
     ? cached(next, `parent|${ctxKey}|${JSON.stringify(parent)}`, () => messageNode(state, ctx, parent, [], { className: 'thread-parent', showReplies: false }))
-    : h('div', { class: 'empty' }, ['This message is no longer in the channel.']));
-  nodes.push(h('div', { class: 'thread-divider' }, [replies.length ? `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}` : 'No replies yet']));
+    : cached(next, 'parent-gone', () => h('div', { class: 'empty' }, ['This message is no longer in the channel.'])));
+  const divider = replies.length ? `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}` : 'No replies yet';
+  nodes.push(cached(next, `divider|${divider}`, () => h('div', { class: 'thread-divider' }, [divider])));
   for (const item of items) {
     nodes.push(item.e
       ? cached(next, `eph|${ctxKey}|${JSON.stringify(item.e)}|thread`, () => ephemeralNode(state, ctx, item.e, true))
@@ -466,7 +468,6 @@ function renderThread(state, ctx) {
   const switched = body.dataset.thread !== `${channel}|${ts}`;
   body.dataset.thread = `${channel}|${ts}`;
   keepScroll(body, () => reconcile(body, nodes), switched);
-  ui.nodes = next;
 }
 
 function openThread(channel, ts) {
@@ -812,7 +813,6 @@ function wire() {
       else cancelModal();
       return;
     }
-    if (target.classList.contains('modal-backdrop') && ui.modal) cancelModal();
   });
 
   document.addEventListener('keydown', (event) => {
