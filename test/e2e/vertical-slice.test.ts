@@ -225,10 +225,13 @@ describe('secrets', () => {
     const audit = JSON.stringify(bot.deps.store.db.prepare('SELECT * FROM audit').all());
     const logs = logLines.join('');
     expect(logs.length).toBeGreaterThan(0);
+    const postmortems = (bot.deps.store.db.prepare('SELECT postmortem_path FROM incidents WHERE postmortem_path IS NOT NULL').pluck().all() as string[]).map((f) => readFileSync(f, 'utf8')).join('');
+    expect(postmortems).toContain('Postmortem draft');
     for (const secret of [SIGNING_SECRET, AM_TOKEN, 'xoxb-backstop-emulator']) {
       expect(slackSide).not.toContain(secret);
       expect(audit).not.toContain(secret);
       expect(logs).not.toContain(secret);
+      expect(postmortems).not.toContain(secret);
     }
   });
 });

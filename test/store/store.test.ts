@@ -62,6 +62,13 @@ describe('SQLite store', () => {
     expect(store.outbox.pending()).toBe(0);
   });
 
+  it('detects audit rows swapped into another order', () => {
+    const store = seeded();
+    for (let i = 0; i < 3; i++) store.audit.append({ at: `2025-03-01T12:0${i}:00.000Z`, incidentId: 'inc-1', proposalId: null, actor: 'a', action: `step.${i}`, details: { i } });
+    store.db.prepare('UPDATE audit SET seq = seq + 100 WHERE seq = 1').run();
+    expect(store.audit.verify()).toMatchObject({ ok: false, reason: expect.stringContaining('does not follow') });
+  });
+
   it('detects an audit row removed from the middle of the chain', () => {
     const store = seeded();
     for (let i = 0; i < 3; i++) store.audit.append({ at: `2025-03-01T12:0${i}:00.000Z`, incidentId: 'inc-1', proposalId: null, actor: 'a', action: `step.${i}`, details: { i } });
