@@ -18,4 +18,15 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Domain code takes `now` as an argument.' }],
     },
   },
+  {
+    // The sandbox console: plain browser JavaScript served as-is (no build step).
+    files: ['src/sandbox/console/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly', document: 'readonly', fetch: 'readonly', EventSource: 'readonly', console: 'readonly',
+        URLSearchParams: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', HTMLElement: 'readonly',
+        Event: 'readonly', location: 'readonly', localStorage: 'readonly', navigator: 'readonly',
+      },
+    },
+  },
 );

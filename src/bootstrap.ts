@@ -174,8 +174,10 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
       await tasks.idle();
       drainer.stop();
       if (socketMode) await app.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Open event streams (the sandbox console) never end by themselves: cut them so close() returns.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
       if (!opts.db) db.close();
     },
   };

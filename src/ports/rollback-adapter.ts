@@ -32,6 +32,25 @@ export interface ExecuteRequest {
   reason: string;
 }
 
+export interface PreflightCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Whether rolling back to a version can be attempted, and why not; shown in the proposal before anyone approves. */
+export interface PreflightResult {
+  ok: boolean;
+  checks: PreflightCheck[];
+}
+
+export interface ReadBack {
+  /** True when the target now serves `to`. */
+  confirmed: boolean;
+  version: string | null;
+  detail: string;
+}
+
 export interface RollbackAdapter {
   readonly kind: string;
   /** One line naming the target, e.g. `local-registry model fraud-scorer alias production`. */
@@ -40,4 +59,16 @@ export interface RollbackAdapter {
   /** Dry run: the plan for rolling back to `to`, touching nothing. */
   plan(to: string): Promise<RollbackPlan>;
   execute(req: ExecuteRequest): Promise<ExecuteOutcome>;
+  /**
+   * Checks the rollback can work before anyone approves: the target version is known, exists,
+   * is ready, and (where the target exposes it) has a compatible input signature.
+   */
+  preflight(to: string): Promise<PreflightResult>;
+  /** Reads the target back after execution to confirm it serves `to`. */
+  readBack(to: string): Promise<ReadBack>;
+  /**
+   * Present only where the target can split traffic: send `percent` of it to `to`
+   * (100 completes the rollback). Same idempotency rules as `execute`.
+   */
+  shiftTraffic?(req: ExecuteRequest & { percent: number }): Promise<ExecuteOutcome>;
 }

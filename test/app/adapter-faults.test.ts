@@ -15,6 +15,8 @@ class FlakyAdapter implements RollbackAdapter {
   describe() { return this.inner.describe(); }
   versions() { return this.inner.versions(); }
   plan(to: string) { return this.inner.plan(to); }
+  preflight(to: string) { return this.inner.preflight(to); }
+  readBack(to: string) { return this.inner.readBack(to); }
   async execute(req: ExecuteRequest): Promise<ExecuteOutcome> {
     this.calls.push(req);
     if (this.failures-- > 0) return this.failure;
@@ -78,7 +80,7 @@ describe('adapter faults', () => {
 
   it('reports not recovered when the target says done but the SLIs still breach', async () => {
     const liar: RollbackAdapter = {
-      kind: 'fake', describe: () => 'a target that does nothing', versions: () => h.adapter.versions(), plan: (to) => h.adapter.plan(to),
+      kind: 'fake', describe: () => 'a target that does nothing', versions: () => h.adapter.versions(), plan: (to) => h.adapter.plan(to), preflight: (to) => h.adapter.preflight(to), readBack: (to) => h.adapter.readBack(to),
       execute: async (req) => ({ ok: true, version: req.to, detail: 'accepted', alreadyApplied: false }),
     };
     // The static source reads the serving version from the proposal, so make the SLIs breach regardless.

@@ -36,6 +36,8 @@ export class CountingAdapter implements RollbackAdapter {
   describe() { return this.inner.describe(); }
   versions() { return this.inner.versions(); }
   plan(to: string) { return this.inner.plan(to); }
+  preflight(to: string) { return this.inner.preflight(to); }
+  readBack(to: string) { return this.inner.readBack(to); }
   async execute(req: ExecuteRequest) {
     this.executions.push(req);
     return this.inner.execute(req);

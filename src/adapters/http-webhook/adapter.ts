@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../../ports/clock.js';
-import type { ExecuteOutcome, ExecuteRequest, RollbackAdapter, RollbackPlan, VersionState } from '../../ports/rollback-adapter.js';
+import type { ExecuteOutcome, ExecuteRequest, PreflightResult, ReadBack, RollbackAdapter, RollbackPlan, VersionState } from '../../ports/rollback-adapter.js';
 
 /**
  * Hands the rollback to the team's own deploy system: a signed JSON POST carrying the
@@ -113,6 +113,23 @@ export class HttpWebhookAdapter implements RollbackAdapter {
 
   describe(): string {
     return `http-webhook service ${this.opts.service} at ${this.safeUrl(this.opts.url)}`;
+  }
+
+  async preflight(to: string): Promise<PreflightResult> {
+    // The webhook target exposes no catalogue; only what its versions endpoint says can be checked.
+    if (!this.opts.versionsUrl) return { ok: true, checks: [{ name: 'target reachable', ok: true, detail: 'no versionsUrl configured: the deploy system checks the version itself' }] };
+    try {
+      const v = await this.versions();
+      return { ok: true, checks: [{ name: 'versions endpoint', ok: true, detail: `serving ${v.current ?? 'unknown'}, rolling back to ${to}` }] };
+    } catch (err) {
+      return { ok: false, checks: [{ name: 'versions endpoint', ok: false, detail: err instanceof Error ? err.message : String(err) }] };
+    }
+  }
+
+  async readBack(to: string): Promise<ReadBack> {
+    if (!this.opts.versionsUrl) return { confirmed: true, version: to, detail: 'no versionsUrl: trusting the 2xx answer' };
+    const v = await this.versions();
+    return { confirmed: v.current === to, version: v.current, detail: `versions endpoint reports ${v.current ?? 'unknown'}` };
   }
 
   async versions(): Promise<VersionState> {

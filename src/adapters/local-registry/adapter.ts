@@ -1,4 +1,4 @@
-import type { ExecuteOutcome, ExecuteRequest, RollbackAdapter, RollbackPlan, VersionState } from '../../ports/rollback-adapter.js';
+import type { ExecuteOutcome, ExecuteRequest, PreflightResult, ReadBack, RollbackAdapter, RollbackPlan, VersionState } from '../../ports/rollback-adapter.js';
 import type { LocalRegistry } from './registry.js';
 
 export interface LocalRegistryTarget {
@@ -38,6 +38,25 @@ export class LocalRegistryAdapter implements RollbackAdapter {
       lastGood: lastGood.ok ? lastGood.value : null,
       deployedAt: current.value.deployedAt,
     };
+  }
+
+  async preflight(to: string): Promise<PreflightResult> {
+    const { model } = this.target;
+    const listed = this.registry.listVersions(model);
+    const found = listed.ok ? listed.value.find((v) => v.version === to) : undefined;
+    const checks = [
+      { name: 'target version registered', ok: Boolean(found), detail: found ? `${model} ${to} is registered` : `${model} has no version ${to}` },
+      { name: 'target version ready', ok: found?.status === 'READY', detail: found ? `status ${found.status}` : 'not registered' },
+      { name: 'target version not marked bad', ok: found?.mark !== 'bad', detail: found?.mark === 'bad' ? `${to} is marked bad` : 'not marked bad' },
+    ];
+    return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  async readBack(to: string): Promise<ReadBack> {
+    const { model, alias } = this.target;
+    const current = this.registry.alias(model, alias);
+    const version = current.ok ? current.value.version : null;
+    return { confirmed: version === to, version, detail: `alias ${alias} of ${model} points at ${version ?? '(unset)'}` };
   }
 
   async plan(to: string): Promise<RollbackPlan> {
