@@ -1,0 +1,75 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
+export const AMTOOL_BIN = '/usr/bin/amtool';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A real Alertmanager (Debian package) whose webhook receiver points at the bot. */
+export class RealAlertmanager {
+  private proc?: ChildProcess;
+  url = '';
+
+  async start(webhookUrl: string, token: string): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'backstop-am-'));
+    const config = join(dir, 'alertmanager.yml');
+    writeFileSync(config, [
+      'route:',
+      '  receiver: backstop',
+      '  group_by: [alertname, service]',
+      '  group_wait: 1s',
+      '  group_interval: 2s',
+      '  repeat_interval: 4s',
+      'receivers:',
+      '  - name: backstop',
+      '    webhook_configs:',
+      `      - url: ${webhookUrl}`,
+      '        send_resolved: true',
+      '        http_config:',
+      '          authorization:',
+      `            credentials: ${token}`,
+      '',
+    ].join('\n'));
+    const port = await freePort();
+    this.url = `http://127.0.0.1:${port}`;
+    this.proc = spawn(ALERTMANAGER_BIN, [`--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      try {
+        if ((await fetch(`${this.url}/-/ready`)).ok) return;
+      } catch {
+        // starting
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('alertmanager did not become ready');
+  }
+
+  /** `amtool alert add`; an `end` at or before now resolves the alert. */
+  async add(name: string, labels: Record<string, string>, opts: { summary?: string; start?: string; end?: string } = {}): Promise<void> {
+    const args = [`--alertmanager.url=${this.url}`, 'alert', 'add', name, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)];
+    if (opts.summary) args.push(`--annotation=summary=${opts.summary}`);
+    if (opts.start) args.push(`--start=${opts.start}`);
+    if (opts.end) args.push(`--end=${opts.end}`);
+    await run(AMTOOL_BIN, args);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc!.once('exit', r));
+    this.proc.kill('SIGTERM');
+    await exited;
+  }
+}
