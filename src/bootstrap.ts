@@ -11,8 +11,9 @@ import { recover } from './app/recover.js';
 import type { Env } from './config/env.js';
 import { resolveService, type Policy } from './config/policy.js';
 import { createHttpServer } from './http/server.js';
+import { PagerDutyClient } from './pagerduty/client.js';
+import type { Pager } from './ports/pager.js';
 import { slackGuard } from './http/slack-guard.js';
-import { SeenRequests } from './store/seen-requests.js';
 import { createLogger, type Logger } from './log/logger.js';
 import type { Clock } from './ports/clock.js';
 import type { Ids } from './ports/ids.js';
@@ -44,6 +45,8 @@ export interface BackstopOptions {
   sweepIntervalMs?: number;
   /** Per-channel pacing of Slack messages (default: Slack's ~1 message a second). */
   pacing?: DrainerOptions;
+  /** PagerDuty client (default: built from PAGERDUTY_TOKEN and PAGERDUTY_FROM). */
+  pager?: Pager;
   /** Test-only: die (SIGKILL) at this checkpoint, to prove restarts recover. */
   killAt?: Checkpoint;
   /** Extra HTTP routes by path prefix, served by the same server (the sandbox console). */
@@ -95,6 +98,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const deps: Deps = {
     store, policy, clock, ids: opts.ids ?? randomIds, tasks, log,
     chat: new SlackChat(app.client),
+    pager: opts.pager ?? (env.PAGERDUTY_TOKEN && env.PAGERDUTY_FROM ? new PagerDutyClient({ token: env.PAGERDUTY_TOKEN, from: env.PAGERDUTY_FROM }) : undefined),
     directory: new SlackDirectory(app.client, clock),
     service: (name) => resolveService(policy, name),
     adapter(service) {
@@ -137,8 +141,8 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   registerActions(app, deps);
   registerCommands(app, deps);
 
-  const seen = new SeenRequests(db);
-  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, slack: receiver instanceof HTTPReceiver ? slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, clock, seen, onRefuse: (reason) => log.warn({ reason }, 'refused a Slack request') }, receiver.requestListener) : undefined, mounts: opts.mounts });
+  const seen = store.seen;
+  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, genericSecret: env.GENERIC_WEBHOOK_SECRET, pagerDutySecret: env.PAGERDUTY_WEBHOOK_SECRET, deployToken: env.DEPLOY_TOKEN, slack: receiver instanceof HTTPReceiver ? slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, clock, seen, onRefuse: (reason) => log.warn({ reason }, 'refused a Slack request') }, receiver.requestListener) : undefined, mounts: opts.mounts });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.PORT, env.HOST, () => resolve());

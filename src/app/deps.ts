@@ -4,6 +4,7 @@ import type { Chat, Directory } from '../ports/chat.js';
 import type { Checkpoint } from '../ports/checkpoint.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
+import type { Pager } from '../ports/pager.js';
 import type { RollbackAdapter } from '../ports/rollback-adapter.js';
 import type { SliSource } from '../ports/sli-source.js';
 import type { Tasks } from '../ports/tasks.js';
@@ -24,6 +25,8 @@ export interface Deps {
   sliSource(kind: string): SliSource;
   /** Link to a service's runbook, or null. */
   runbookUrl(service: string): string | null;
+  /** PagerDuty, when configured. */
+  pager?: Pager;
   /** Re-renders a proposal message; provided by the Slack layer. */
   renderProposal(proposalId: string): { text: string; blocks: unknown[] } | undefined;
   /** Called when new outbox rows were committed. */

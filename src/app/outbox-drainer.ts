@@ -120,9 +120,31 @@ export class OutboxDrainer {
     this.timer.unref();
   }
 
+  /**
+   * Notes and resolutions go to the PagerDuty incident linked to ours. A failure is audited
+   * once and retried with backoff; it never blocks the rollback or the Slack thread.
+   */
+  private async sendToPagerDuty(item: OutboxItem): Promise<void> {
+    const { store, clock, pager } = this.deps;
+    const pdIncident = item.incidentId ? store.incidents.pagerDutyIncident(item.incidentId) : null;
+    if (!pager || !pdIncident) return;
+    const r = item.kind === 'pagerduty_note' ? await pager.addNote(pdIncident, item.payload.text) : await pager.resolveIncident(pdIncident);
+    if (r.ok) return;
+    const giveUp = !r.retryable || item.attempts + 1 >= 8;
+    if (item.attempts === 0 || giveUp) {
+      store.tx(() => store.audit.append({
+        at: clock.now().toISOString(), incidentId: item.incidentId, proposalId: null, actor: 'backstop',
+        action: giveUp ? 'pagerduty.gave_up' : 'pagerduty.failed', details: { kind: item.kind, message: r.message, attempts: item.attempts + 1 },
+      }));
+    }
+    if (giveUp) return;
+    throw new PagerDutyFailure(r.message);
+  }
+
   private async send(item: OutboxItem): Promise<void> {
     const { store, chat, clock } = this.deps;
     const blocks = item.payload.blocks as KnownBlock[] | undefined;
+    if (item.kind === 'pagerduty_note' || item.kind === 'pagerduty_resolve') return this.sendToPagerDuty(item);
     if (item.kind === 'post') {
       if (!item.channelId) return;
       await chat.post({ channel: item.channelId, text: item.payload.text, blocks });
@@ -149,6 +171,9 @@ export class OutboxDrainer {
     store.outbox.markProposalUpdatesSent(proposal.id, latest, clock.now().toISOString());
   }
 }
+
+/** Raised so the drain loop backs off; carries whether PagerDuty may succeed later. */
+class PagerDutyFailure extends Error {}
 
 function retryAfterMs(err: unknown): number | undefined {
   const e = err as { retryAfter?: unknown } | undefined;

@@ -1,3 +1,4 @@
+import { fillFromDeploys } from '../domain/deploy-history.js';
 import { incidentChannelName } from '../domain/incident.js';
 import { type Proposal } from '../domain/proposal.js';
 import { comparatorSymbol, fmt } from '../domain/sli.js';
@@ -49,7 +50,9 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: { req
   const channelId = await ensureIncidentChannel(deps, incidentId, req.requestedBy);
   let versions;
   try {
-    versions = await deps.adapter(svc.name).versions();
+    const reported = await deps.adapter(svc.name).versions();
+    const rolledBackFrom = new Set(deps.store.proposals.recent(svc.name, 50).filter((x) => x.executedAt && x.fromVersion).map((x) => x.fromVersion!));
+    versions = fillFromDeploys(reported, deps.store.deploys.recent(svc.name), rolledBackFrom);
   } catch (err) {
     const message = `Cannot read versions from ${deps.adapter(svc.name).describe()}: ${err instanceof Error ? err.message : String(err)}`;
     log.warn({ err }, 'reading versions failed');

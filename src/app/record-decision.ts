@@ -1,4 +1,4 @@
-import { checkApprover } from '../domain/approval.js';
+import { checkApprover, type ApproverPolicy, type OnCallFacts } from '../domain/approval.js';
 import type { Deps } from './deps.js';
 import { applyTransition } from './apply-transition.js';
 import { carryOut } from './carry-out.js';
@@ -42,7 +42,7 @@ export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<
       deps.log.warn({ err, group: g, proposalId: proposal.id }, 'cannot list user group members');
     }
   }
-  const check = checkApprover(req.user, proposal.requestedBy, svc.approvers, members);
+  const check = checkApprover(req.user, proposal.requestedBy, svc.approvers, members, await onCallFacts(deps, svc.approvers, req.user, members));
   if (!check.ok) {
     deps.store.tx(() => recordStep(deps, {
       incidentId: proposal.incidentId, proposalId: proposal.id, actor: req.user, action: `${req.decision}.refused`,
@@ -67,4 +67,19 @@ export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<
       ? `Your approval completed the quorum: rolling back ${p.service} to ${p.toVersion}.`
       : `Approval recorded (${p.approvals.length}/${p.requiredApprovals}).`;
   return { ok: true, message };
+}
+
+/** Asks PagerDuty who is on call only when the cheaper rules did not already decide. */
+async function onCallFacts(deps: Deps, policy: ApproverPolicy, user: string, members: ReadonlyMap<string, readonly string[]>): Promise<OnCallFacts> {
+  const ref = policy.pagerduty;
+  if (!ref || ref.schedules.length + ref.escalationPolicies.length === 0) return { kind: 'not_configured' };
+  if (policy.users.includes(user) || policy.groups.some((g) => members.get(g)?.includes(user))) return { kind: 'not_configured' };
+  if (!deps.pager) return { kind: 'unavailable', reason: 'PagerDuty is not configured (PAGERDUTY_TOKEN)' };
+  try {
+    const [onCall, userEmail] = await Promise.all([deps.pager.onCall(ref), deps.directory.userEmail(user)]);
+    return { kind: 'known', onCallEmails: onCall.map((u) => u.email), userEmail };
+  } catch (err) {
+    deps.log.warn({ err, user }, 'cannot resolve the PagerDuty on-call');
+    return { kind: 'unavailable', reason: err instanceof Error ? err.message : String(err) };
+  }
 }

@@ -3,6 +3,14 @@ import type { Deps } from './deps.js';
 /** Steps that inform but decide nothing: sent after proposals and decisions when Slack is busy. */
 const CHATTER = new Set(['approve.refused', 'reject.refused', 'incident.opened', 'postmortem.drafted', 'proposal.not_possible']);
 
+/** Steps worth a note on the PagerDuty incident: proposal, approvals, execution, verification. */
+const NOTED = new Set(['proposal.created', 'proposal.approved_by', 'proposal.approved', 'proposal.rejected', 'proposal.expired', 'execution.started', 'execution.succeeded', 'execution.failed', 'verification.recovered', 'verification.not_recovered']);
+
+/** Slack mrkdwn to plain text for PagerDuty notes. */
+function plainText(s: string): string {
+  return s.replace(/<@([A-Z0-9]+)>/g, '@$1').replace(/<!subteam\^([A-Z0-9]+)>/g, '@group:$1').replace(/<([^|>]+)\|([^>]+)>/g, '$2 ($1)').replace(/[*`]/g, '');
+}
+
 export interface Step {
   incidentId: string | null;
   proposalId: string | null;
@@ -28,6 +36,10 @@ export function recordStep(deps: Deps, step: Step): void {
     { type: 'context', elements: [{ type: 'mrkdwn', text: footer }] },
   ];
   const priority = CHATTER.has(step.action) ? 1 : 0;
+  const pagerDutyIncident = step.incidentId ? deps.store.incidents.pagerDutyIncident(step.incidentId) : null;
+  if (pagerDutyIncident && NOTED.has(step.action)) {
+    deps.store.outbox.enqueue('pagerduty_note', { incidentId: step.incidentId }, { text: `[Backstop] ${plainText(step.text)} (audit #${entry.seq})` }, at);
+  }
   if (step.proposalId) {
     deps.store.outbox.enqueue('thread', { proposalId: step.proposalId, incidentId: step.incidentId }, { text: step.text, blocks }, at, priority);
   } else if (step.incidentId) {

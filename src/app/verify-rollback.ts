@@ -20,5 +20,11 @@ export async function verifyRollback(deps: Deps, proposalId: string): Promise<vo
   // Only a clean bill of health counts: inconclusive is not recovered.
   const recovered = overallVerdict(readings) === 'ok';
   const r = applyTransition(deps, proposalId, { type: 'verification', readings, recovered }, 'backstop', { sli: readings });
-  if (r.ok) await writePostmortemIfDue(deps, p.incidentId);
+  if (!r.ok) return;
+  const pagerDutyIncident = deps.store.incidents.pagerDutyIncident(p.incidentId);
+  if (recovered && pagerDutyIncident && deps.policy.pagerduty.resolveAfterVerified) {
+    deps.store.tx(() => deps.store.outbox.enqueue('pagerduty_resolve', { incidentId: p.incidentId }, { text: pagerDutyIncident }, deps.clock.now().toISOString()));
+    deps.kickOutbox();
+  }
+  await writePostmortemIfDue(deps, p.incidentId);
 }

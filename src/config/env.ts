@@ -13,10 +13,18 @@ export const envSchema = z.object({
   BACKSTOP_DB: z.string().default('backstop.db'),
   BACKSTOP_CONFIG: z.string().optional(),
   ALERTMANAGER_TOKEN: z.string().min(16, 'use at least 16 random characters').optional(),
+  PAGERDUTY_TOKEN: z.string().min(8, 'a PagerDuty REST API key').optional(),
+  PAGERDUTY_FROM: z.email('the e-mail of a PagerDuty user: notes are written as them').optional(),
+  PAGERDUTY_WEBHOOK_SECRET: z.string().min(8, 'the signing secret of the PagerDuty webhook subscription').optional(),
+  GENERIC_WEBHOOK_SECRET: z.string().min(16, 'use at least 16 random characters').optional(),
+  DEPLOY_TOKEN: z.string().min(16, 'use at least 16 random characters').optional(),
   /** Test-only: the crash-recovery suite kills the process at this checkpoint. */
   BACKSTOP_TEST_KILL_AT: z.enum(CHECKPOINTS).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine((env, ctx) => {
+  if (env.PAGERDUTY_TOKEN && !env.PAGERDUTY_FROM) {
+    ctx.addIssue({ code: 'custom', path: ['PAGERDUTY_FROM'], message: 'required with PAGERDUTY_TOKEN: PagerDuty needs a From e-mail for notes' });
+  }
   if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
     ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'required with SLACK_BOT_TOKEN in HTTP mode, so forged requests are refused' });
   }

@@ -46,10 +46,17 @@ const httpWebhookAdapter = z.object({
 
 export const adapterSchema = z.discriminatedUnion('kind', [localRegistryAdapter, httpWebhookAdapter]);
 
+const pagerDutyId = z.string().regex(/^P[A-Z0-9]{5,}$/, 'a PagerDuty ID such as "PABC123"');
+
 export const approversSchema = z.object({
   users: z.array(slackUserId).default([]),
   groups: z.array(slackGroupId).default([]),
-}).strict().refine((a) => a.users.length + a.groups.length > 0, { message: 'name at least one approver (users or groups)' });
+  /** Whoever is on call now for these PagerDuty schedules or escalation policies (matched by e-mail). */
+  pagerduty: z.object({
+    schedules: z.array(pagerDutyId).default([]),
+    escalationPolicies: z.array(pagerDutyId).default([]),
+  }).strict().optional(),
+}).strict().refine((a) => a.users.length + a.groups.length + (a.pagerduty?.schedules.length ?? 0) + (a.pagerduty?.escalationPolicies.length ?? 0) > 0, { message: 'name at least one approver (users, groups or pagerduty)' });
 
 export const serviceSchema = z.object({
   /** Alert labels that must all match, e.g. `{service: fraud-scorer}`. */
@@ -82,6 +89,10 @@ export const policySchema = z.object({
   }).strict().default({ requiredApprovals: 1, settle: 30_000, proposalTtl: 1_800_000, baselineOffset: 3_600_000, executeAttempts: 3, executeBackoff: 2_000 }),
   /** Where postmortem drafts are written. */
   postmortemDir: z.string().default('postmortems'),
+  pagerduty: z.object({
+    /** Resolve the PagerDuty incident once a rollback is verified. */
+    resolveAfterVerified: z.boolean().default(false),
+  }).strict().default({ resolveAfterVerified: false }),
   /** Base URL runbook paths are linked under (e.g. your repo's blob URL). */
   runbookBaseUrl: z.url().optional(),
   services: z.record(serviceName, serviceSchema).refine((s) => Object.keys(s).length > 0, 'configure at least one service'),

@@ -1,6 +1,6 @@
 /** An alert from any source, normalised. `(fingerprint, startsAt)` identifies one firing of one alert. */
 export interface Alert {
-  source: 'alertmanager' | 'manual';
+  source: 'alertmanager' | 'pagerduty' | 'generic' | 'manual';
   fingerprint: string;
   startsAt: string;
   endsAt: string | null;

@@ -1,14 +1,21 @@
 /**
- * Who may approve a proposal. Group membership is resolved by the caller (a port),
- * so this stays a pure rule over plain data.
+ * Who may approve a proposal. Group membership and the PagerDuty on-call are resolved by the
+ * caller (through ports), so this stays a pure rule over plain data.
  */
 export interface ApproverPolicy {
   users: readonly string[];
   groups: readonly string[];
+  pagerduty?: { schedules: readonly string[]; escalationPolicies: readonly string[] };
 }
 
+/** What the caller learned about the PagerDuty on-call for this check. */
+export type OnCallFacts =
+  | { kind: 'not_configured' }
+  | { kind: 'known'; onCallEmails: readonly string[]; userEmail: string | null }
+  | { kind: 'unavailable'; reason: string };
+
 export type ApproverCheck =
-  | { ok: true; via: 'user' | 'group' }
+  | { ok: true; via: 'user' | 'group' | 'oncall' }
   | { ok: false; code: 'requester_cannot_approve' | 'not_an_approver'; message: string };
 
 export function checkApprover(
@@ -16,6 +23,7 @@ export function checkApprover(
   requestedBy: string,
   policy: ApproverPolicy,
   groupMembers: ReadonlyMap<string, readonly string[]>,
+  onCall: OnCallFacts = { kind: 'not_configured' },
 ): ApproverCheck {
   if (user === requestedBy) {
     return { ok: false, code: 'requester_cannot_approve', message: `You requested this rollback, so you cannot approve it. Ask ${whoMayApprove(policy)}.` };
@@ -24,12 +32,26 @@ export function checkApprover(
   for (const g of policy.groups) {
     if (groupMembers.get(g)?.includes(user)) return { ok: true, via: 'group' };
   }
-  return { ok: false, code: 'not_an_approver', message: `You are not an approver for this service. Approvers: ${whoMayApprove(policy)}.` };
+  if (onCall.kind === 'known' && onCall.userEmail && onCall.onCallEmails.includes(onCall.userEmail.toLowerCase())) return { ok: true, via: 'oncall' };
+  return { ok: false, code: 'not_an_approver', message: `You are not an approver for this service${onCallReason(onCall)}. Approvers: ${whoMayApprove(policy)}.` };
+}
+
+function onCallReason(onCall: OnCallFacts): string {
+  switch (onCall.kind) {
+    case 'not_configured':
+      return '';
+    case 'unavailable':
+      return ` (the PagerDuty on-call could not be checked: ${onCall.reason})`;
+    case 'known':
+      if (!onCall.userEmail) return ' (Backstop cannot see your Slack e-mail, so it cannot match you to the PagerDuty on-call)';
+      return ` (${onCall.userEmail} is not on call in PagerDuty now${onCall.onCallEmails.length ? `; on call: ${onCall.onCallEmails.join(', ')}` : ''})`;
+  }
 }
 
 /** Slack mrkdwn naming every approver, e.g. "<@U1>, <@U2> or members of <!subteam^S1>". */
 export function whoMayApprove(policy: ApproverPolicy): string {
   const names = [...policy.users.map((u) => `<@${u}>`), ...policy.groups.map((g) => `members of <!subteam^${g}>`)];
+  if (policy.pagerduty && policy.pagerduty.schedules.length + policy.pagerduty.escalationPolicies.length > 0) names.push('whoever is on call in PagerDuty');
   if (names.length <= 1) return names[0] ?? 'nobody (no approvers configured)';
   return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }

@@ -1,14 +1,23 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { z } from 'zod';
+import { verifyWebhookSignature } from '../adapters/http-webhook/adapter.js';
 import type { Deps } from '../app/deps.js';
 import { handleAlerts } from '../app/handle-alerts.js';
+import { handlePagerDuty } from '../app/handle-pagerduty.js';
 import { formatPath } from '../config/policy.js';
 import { alertmanagerPayload, normaliseAlertmanager } from '../intake/alertmanager.js';
-import { BodyTooLarge, readBody } from './read-body.js';
+import { deployPayload } from '../intake/deploys.js';
+import { genericPayload, normaliseGeneric } from '../intake/generic.js';
+import { pagerDutyWebhook, verifyPagerDutySignature } from '../intake/pagerduty.js';
+import { BodyTooLarge, readRawBody } from './read-body.js';
 
 export interface HttpOptions {
   deps: Deps;
   alertmanagerToken?: string;
+  genericSecret?: string;
+  pagerDutySecret?: string;
+  deployToken?: string;
   /** Bolt's request listener for /slack/*, absent in Socket Mode. */
   slack?: RequestListener;
   /** Extra routes under a path prefix (the sandbox console serves /sandbox). */
@@ -30,36 +39,75 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** One HTTP server for alert intake, health and (in HTTP mode) Slack's requests. */
+type Auth = (req: IncomingMessage, raw: Buffer) => string | null;
+
+/**
+ * One JSON intake route: authenticate (before parsing anything), parse with its zod schema
+ * (400 naming every bad field), then hand the typed body to `handle`.
+ */
+function jsonRoute<S extends z.ZodType>(auth: Auth, schema: S, handle: (body: z.output<S>, req: IncomingMessage) => { status: number; body: unknown }) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    let raw: Buffer;
+    try {
+      raw = await readRawBody(req);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) return send(res, 413, { error: 'too_large', message: err.message });
+      throw err;
+    }
+    const refused = auth(req, raw);
+    if (refused) return send(res, 401, { error: 'unauthorized', message: refused });
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return send(res, 400, { error: 'invalid_json', message: 'the body is not JSON', issues: [] });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+      return send(res, 400, { error: 'invalid_payload', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues });
+    }
+    const out = handle(parsed.data, req);
+    send(res, out.status, out.body);
+  };
+}
+
+const header = (req: IncomingMessage, name: string) => {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+};
+
+/** One HTTP server for alert intake, deploy events, health and (in HTTP mode) Slack's requests. */
 export function createHttpServer(opts: HttpOptions): Server {
   const { deps } = opts;
+  const bearer = (token: string | undefined, hint: string): Auth => (req) =>
+    !token || tokenMatches(req.headers.authorization, token) ? null : `missing or wrong bearer token: ${hint}`;
+  const unconfigured = (what: string): Auth => () => `${what} is not configured on this Backstop`;
+
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> = {
-    'POST /alerts/alertmanager': async (req, res) => {
-      if (opts.alertmanagerToken && !tokenMatches(req.headers.authorization, opts.alertmanagerToken)) {
-        send(res, 401, { error: 'unauthorized', message: 'missing or wrong bearer token: set http_config.authorization.credentials in the Alertmanager webhook config' });
-        return;
-      }
-      let raw: string;
-      try {
-        raw = await readBody(req);
-      } catch (err) {
-        if (err instanceof BodyTooLarge) return send(res, 413, { error: 'too_large', message: err.message });
-        throw err;
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(raw);
-      } catch {
-        return send(res, 400, { error: 'invalid_json', message: 'the body is not JSON', issues: [] });
-      }
-      const parsed = alertmanagerPayload.safeParse(json);
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
-        return send(res, 400, { error: 'invalid_payload', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues });
-      }
-      const summary = handleAlerts(deps, normaliseAlertmanager(parsed.data));
-      send(res, 200, { ok: true, ...summary });
-    },
+    'POST /alerts/alertmanager': jsonRoute(bearer(opts.alertmanagerToken, 'set http_config.authorization.credentials in the Alertmanager webhook config'), alertmanagerPayload,
+      (body) => ({ status: 200, body: { ok: true, ...handleAlerts(deps, normaliseAlertmanager(body)) } })),
+
+    'POST /alerts/generic': jsonRoute(
+      opts.genericSecret
+        ? (req, raw) => verifyWebhookSignature(opts.genericSecret!, header(req, 'x-backstop-timestamp') ?? '', raw, header(req, 'x-backstop-signature'), { now: deps.clock.now() })
+          ? null : 'bad or stale X-Backstop-Signature / X-Backstop-Timestamp (see README: generic webhook)'
+        : unconfigured('the generic webhook (GENERIC_WEBHOOK_SECRET)'),
+      genericPayload, (body) => ({ status: 200, body: { ok: true, ...handleAlerts(deps, normaliseGeneric(body)) } })),
+
+    'POST /alerts/pagerduty': jsonRoute(
+      opts.pagerDutySecret
+        ? (req, raw) => verifyPagerDutySignature(opts.pagerDutySecret!, raw, header(req, 'x-pagerduty-signature')) ? null : 'no X-PagerDuty-Signature matches the subscription secret'
+        : unconfigured('the PagerDuty webhook (PAGERDUTY_WEBHOOK_SECRET)'),
+      pagerDutyWebhook, (body, req) => ({ status: 200, body: { ok: true, ...handlePagerDuty(deps, body, header(req, 'x-webhook-id') ?? body.event.id) } })),
+
+    'POST /deploys': jsonRoute(opts.deployToken ? bearer(opts.deployToken, 'send Authorization: Bearer $DEPLOY_TOKEN') : unconfigured('deploy events (DEPLOY_TOKEN)'), deployPayload, (body) => {
+      if (!deps.service(body.service)) return { status: 400, body: { error: 'unknown_service', message: `service: "${body.service}" is not in the policy`, issues: [{ path: 'service', message: 'not in the policy' }] } };
+      const now = deps.clock.now().toISOString();
+      deps.store.tx(() => deps.store.deploys.record({ service: body.service, version: body.version, at: body.at ?? now, by: body.by }, now));
+      return { status: 201, body: { ok: true } };
+    }),
+
     'GET /healthz': async (_req, res) => send(res, 200, { ok: true }),
   };
 

@@ -19,4 +19,6 @@ export interface Chat {
 /** Resolves Slack user groups to member ids (approvers may be configured as groups). */
 export interface Directory {
   groupMembers(groupId: string): Promise<string[]>;
+  /** The user's e-mail (Slack `users.info`, scope users:read.email), or null when hidden. */
+  userEmail(userId: string): Promise<string | null>;
 }

@@ -10,6 +10,11 @@ export class SlackDirectory implements Directory {
 
   constructor(private readonly client: WebClient, private readonly clock: Clock) {}
 
+  async userEmail(userId: string): Promise<string | null> {
+    const res = await this.client.users.info({ user: userId });
+    return res.user?.profile?.email?.toLowerCase() ?? null;
+  }
+
   async groupMembers(groupId: string): Promise<string[]> {
     const now = this.clock.now().getTime();
     const hit = this.cache.get(groupId);

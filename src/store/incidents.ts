@@ -63,6 +63,19 @@ export class IncidentRepo {
     return this.db.prepare("UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'").run(at, by, id).changes === 1;
   }
 
+  linkPagerDuty(id: string, pagerDutyIncident: string): void {
+    this.db.prepare('UPDATE incidents SET pagerduty_incident = coalesce(pagerduty_incident, ?) WHERE id = ?').run(pagerDutyIncident, id);
+  }
+
+  byPagerDuty(pagerDutyIncident: string): Incident | undefined {
+    const r = this.db.prepare('SELECT * FROM incidents WHERE pagerduty_incident = ? ORDER BY opened_at DESC LIMIT 1').get(pagerDutyIncident);
+    return r ? toIncident(r) : undefined;
+  }
+
+  pagerDutyIncident(id: string): string | null {
+    return (this.db.prepare('SELECT pagerduty_incident FROM incidents WHERE id = ?').pluck().get(id) as string | null | undefined) ?? null;
+  }
+
   setPostmortemPath(id: string, path: string): void {
     this.db.prepare('UPDATE incidents SET postmortem_path = ? WHERE id = ?').run(path, id);
   }

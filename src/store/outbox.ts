@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from './db.js';
 
-export type OutboxKind = 'post' | 'thread' | 'update_proposal';
+export type OutboxKind = 'post' | 'thread' | 'update_proposal' | 'pagerduty_note' | 'pagerduty_resolve';
 
 /** 0: proposals and decisions (approve, execute, verify); 1: everything else. */
 export type OutboxPriority = 0 | 1;
@@ -19,7 +19,7 @@ export interface OutboxItem {
 }
 
 const row = z.object({
-  id: z.number(), kind: z.enum(['post', 'thread', 'update_proposal']), channel_id: z.string().nullable(),
+  id: z.number(), kind: z.enum(['post', 'thread', 'update_proposal', 'pagerduty_note', 'pagerduty_resolve']), channel_id: z.string().nullable(),
   proposal_id: z.string().nullable(), incident_id: z.string().nullable(), payload: z.string(), attempts: z.number(),
   priority: z.number(), next_attempt_at: z.string(),
 });
@@ -38,6 +38,12 @@ export class Outbox {
 
   /** Called inside the transaction of the change the message reports. */
   enqueue(kind: OutboxKind, target: { channelId?: string | null; proposalId?: string | null; incidentId?: string | null }, body: { text: string; blocks?: unknown[] }, now: string, priority: OutboxPriority = 0): number {
+    if (kind === 'pagerduty_note' || kind === 'pagerduty_resolve') {
+      // Notes to PagerDuty keep their own order and never wait for Slack.
+      const res = this.db.prepare('INSERT INTO outbox (kind, incident_id, payload, created_at, next_attempt_at, priority, stream) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(kind, target.incidentId ?? null, JSON.stringify(body), now, now, priority, `pagerduty:${target.incidentId ?? ''}`);
+      return Number(res.lastInsertRowid);
+    }
     const proposalId = target.proposalId ?? null;
     const channelId = target.channelId ?? (proposalId ? (this.db.prepare('SELECT channel_id FROM proposals WHERE id = ?').pluck().get(proposalId) as string | undefined) ?? null : null);
     const stream = proposalId ? `proposal:${proposalId}` : `channel:${channelId ?? ''}`;

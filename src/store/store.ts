@@ -1,6 +1,8 @@
 import { AlertRepo } from './alerts.js';
 import { AuditLog } from './audit-log.js';
 import type { Db } from './db.js';
+import { DeployRepo } from './deploys.js';
+import { SeenRequests } from './seen-requests.js';
 import { ExecutionRepo } from './executions.js';
 import { IncidentRepo } from './incidents.js';
 import { Outbox } from './outbox.js';
@@ -14,6 +16,8 @@ export class Store {
   readonly audit: AuditLog;
   readonly outbox: Outbox;
   readonly executions: ExecutionRepo;
+  readonly deploys: DeployRepo;
+  readonly seen: SeenRequests;
 
   constructor(readonly db: Db) {
     this.incidents = new IncidentRepo(db);
@@ -22,6 +26,8 @@ export class Store {
     this.audit = new AuditLog(db);
     this.outbox = new Outbox(db);
     this.executions = new ExecutionRepo(db);
+    this.deploys = new DeployRepo(db);
+    this.seen = new SeenRequests(db);
   }
 
   /** IMMEDIATE so concurrent writers queue on the lock instead of failing at commit. */

@@ -46,6 +46,9 @@ export class FakeChat implements Chat {
 
 export class FakeDirectory implements Directory {
   constructor(private readonly groups: Record<string, string[]> = {}) {}
+  async userEmail(id: string) {
+    return `${id.toLowerCase()}@example.com`;
+  }
   async groupMembers(id: string) {
     const g = this.groups[id];
     if (!g) throw new Error('no_such_subteam');

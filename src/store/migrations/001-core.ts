@@ -86,7 +86,7 @@ export const core: Migration = {
     -- then sent in order by one drainer, so a Slack outage delays them but loses none.
     CREATE TABLE outbox (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
-      kind TEXT NOT NULL CHECK (kind IN ('post', 'thread', 'update_proposal')),
+      kind TEXT NOT NULL CHECK (kind IN ('post', 'thread', 'update_proposal', 'pagerduty_note', 'pagerduty_resolve')),
       channel_id TEXT,
       proposal_id TEXT,
       incident_id TEXT,

@@ -17,6 +17,20 @@ export const reliability: Migration = {
     ALTER TABLE outbox ADD COLUMN stream TEXT NOT NULL DEFAULT '';
     CREATE INDEX outbox_stream ON outbox (stream, sent_at, id);
 
+    -- The PagerDuty incident an incident came from: notes and resolution go back to it.
+    ALTER TABLE incidents ADD COLUMN pagerduty_incident TEXT;
+
+    -- Deploys reported by CI/CD (POST /deploys): baseline time and last-good version when the target cannot tell.
+    CREATE TABLE deploys (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      service TEXT NOT NULL,
+      version TEXT NOT NULL,
+      at TEXT NOT NULL,
+      by TEXT NOT NULL,
+      received_at TEXT NOT NULL
+    );
+    CREATE INDEX deploys_service_at ON deploys (service, at);
+
     -- Execution attempts, so a restart knows what was tried and never re-runs blindly.
     CREATE TABLE executions (
       proposal_id TEXT PRIMARY KEY REFERENCES proposals (id),

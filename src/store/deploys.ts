@@ -1,0 +1,22 @@
+import type { Db } from './db.js';
+
+export interface Deploy {
+  service: string;
+  version: string;
+  at: string;
+  by: string;
+}
+
+/** Deploys reported over `POST /deploys`, newest last. */
+export class DeployRepo {
+  constructor(private readonly db: Db) {}
+
+  record(d: Deploy, receivedAt: string): void {
+    this.db.prepare('INSERT INTO deploys (service, version, at, by, received_at) VALUES (?, ?, ?, ?, ?)').run(d.service, d.version, d.at, d.by, receivedAt);
+  }
+
+  /** Newest first. */
+  recent(service: string, limit = 20): Deploy[] {
+    return this.db.prepare('SELECT service, version, at, by FROM deploys WHERE service = ? ORDER BY at DESC, seq DESC LIMIT ?').all(service, limit) as Deploy[];
+  }
+}
