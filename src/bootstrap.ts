@@ -28,6 +28,7 @@ import { SlackDirectory } from './slack/directory.js';
 import { registerActions } from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
 import { proposalBlocks, proposalText } from './slack/views/proposal.js';
+import { PrometheusSliSource } from './sli/prometheus-source.js';
 import { staticSliSource } from './sli/static-source.js';
 import { openDb, type Db } from './store/db.js';
 import { Store } from './store/store.js';
@@ -94,6 +95,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
 
   const adapters = new Map<string, RollbackAdapter>();
   const sliSources: Record<string, SliSource> = { static: staticSliSource };
+  if (policy.prometheus) sliSources.prometheus = new PrometheusSliSource({ baseUrl: policy.prometheus.url, timeoutMs: policy.prometheus.timeout });
   const tasks = new TaskTracker(log);
   const deps: Deps = {
     store, policy, clock, ids: opts.ids ?? randomIds, tasks, log,

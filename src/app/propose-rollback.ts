@@ -68,7 +68,8 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: { req
   }
 
   const now = deps.clock.now();
-  const baselineAt = versions.deployedAt ?? new Date(now.getTime() - svc.baselineOffset);
+  // A minute before the deploy: the sample at the deploy instant may already be the new version's.
+  const baselineAt = versions.deployedAt ? new Date(versions.deployedAt.getTime() - 60_000) : new Date(now.getTime() - svc.baselineOffset);
   const readings = await takeSnapshot(deps, svc, { baselineAt, currentVersion: versions.current, baselineVersion: versions.lastGood });
   const created = deps.clock.now();
   const proposal: Proposal = {

@@ -1,5 +1,6 @@
 import type { ResolvedService } from '../config/policy.js';
 import { assessSli, type SliReading } from '../domain/sli.js';
+import { sparkline } from '../domain/sparkline.js';
 import type { SliContext } from '../ports/sli-source.js';
 import type { Deps } from './deps.js';
 
@@ -7,11 +8,16 @@ import type { Deps } from './deps.js';
 export async function takeSnapshot(deps: Deps, svc: ResolvedService, ctx: Omit<SliContext, 'service' | 'now'>): Promise<SliReading[]> {
   const now = deps.clock.now();
   return Promise.all(svc.slis.map(async (sli) => {
+    const source = deps.sliSource(sli.source);
+    let reading: SliReading;
     try {
-      const measured = await deps.sliSource(sli.source).measure(sli, { ...ctx, service: svc.name, now });
-      return assessSli(sli, measured);
+      reading = assessSli(sli, await source.measure(sli, { ...ctx, service: svc.name, now }));
     } catch (err) {
-      return assessSli(sli, { error: err instanceof Error ? err.message : String(err) });
+      reading = assessSli(sli, { error: err instanceof Error ? err.message : String(err) });
     }
+    if (!source.range) return reading;
+    // The shape of the last hour, so people see a drop, not only two numbers.
+    const series = await source.range(sli, { start: new Date(now.getTime() - 3_600_000), end: now, stepSeconds: 60 }).catch(() => undefined);
+    return series && 'points' in series ? { ...reading, sparkline: sparkline(series.points.map(([, v]) => v), 30) } : reading;
   }));
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { argoRolloutsAdapterSchema, gitopsAdapterSchema, kserveAdapterSchema, kubernetesAdapterSchema, mlflowAdapterSchema } from './adapter-schemas.js';
 import { durationSchema } from './duration.js';
 
 /**
@@ -44,7 +45,15 @@ const httpWebhookAdapter = z.object({
   versionsUrl: z.url({ protocol: /^https?$/ }).optional(),
 }).strict();
 
-export const adapterSchema = z.discriminatedUnion('kind', [localRegistryAdapter, httpWebhookAdapter]);
+export const adapterSchema = z.discriminatedUnion('kind', [
+  localRegistryAdapter,
+  httpWebhookAdapter,
+  mlflowAdapterSchema,
+  kubernetesAdapterSchema,
+  argoRolloutsAdapterSchema,
+  kserveAdapterSchema,
+  gitopsAdapterSchema,
+]);
 
 const pagerDutyId = z.string().regex(/^P[A-Z0-9]{5,}$/, 'a PagerDuty ID such as "PABC123"');
 
@@ -89,6 +98,11 @@ export const policySchema = z.object({
   }).strict().default({ requiredApprovals: 1, settle: 30_000, proposalTtl: 1_800_000, baselineOffset: 3_600_000, executeAttempts: 3, executeBackoff: 2_000 }),
   /** Where postmortem drafts are written. */
   postmortemDir: z.string().default('postmortems'),
+  /** The Prometheus that `source: prometheus` SLIs query. */
+  prometheus: z.object({
+    url: z.url({ protocol: /^https?$/, error: 'the Prometheus base URL, e.g. http://prometheus:9090' }),
+    timeout: durationSchema.default(10_000),
+  }).strict().optional(),
   pagerduty: z.object({
     /** Resolve the PagerDuty incident once a rollback is verified. */
     resolveAfterVerified: z.boolean().default(false),
@@ -152,6 +166,11 @@ export function parsePolicy(text: string): PolicyResult {
     return { ok: false, problems: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
   }
   const problems: ConfigProblem[] = [];
+  for (const [name, svc] of Object.entries(parsed.data.services)) {
+    svc.slis.forEach((sli, i) => {
+      if (sli.source === 'prometheus' && !parsed.data.prometheus) problems.push({ path: `services.${name}.slis.${i}.source`, message: 'uses prometheus, but the policy has no top-level `prometheus: {url: …}`' });
+    });
+  }
   // Two services claiming the same alerts would make ownership ambiguous.
   const seen = new Map<string, string>();
   for (const [name, svc] of Object.entries(parsed.data.services)) {

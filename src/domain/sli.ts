@@ -31,6 +31,8 @@ export interface SliReading {
   inconclusive?: 'no_data' | 'error';
   /** Readable reason shown in Slack, e.g. "0.8 < 0.85 (threshold)". */
   reason: string;
+  /** The last hour as a unicode sparkline, where the source keeps history. */
+  sparkline?: string;
 }
 
 const SYMBOL: Record<Comparator, string> = { lt: '<', lte: '≤', gt: '>', gte: '≥' };

@@ -22,4 +22,6 @@ export interface SliContext {
 export interface SliSource {
   readonly kind: string;
   measure(sli: SliSpec, ctx: SliContext): Promise<SliMeasurement>;
+  /** Sources with history (Prometheus) also give a series, drawn as a sparkline in the proposal. */
+  range?(sli: SliSpec, window: { start: Date; end: Date; stepSeconds: number }): Promise<{ points: [number, number | null][] } | { error: string }>;
 }

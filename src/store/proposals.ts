@@ -13,6 +13,7 @@ const sliReading = z.object({
   verdict: z.enum(['ok', 'breach', 'inconclusive']),
   inconclusive: z.enum(['no_data', 'error']).optional(),
   reason: z.string(),
+  sparkline: z.string().optional(),
 });
 const readings = z.array(sliReading);
 const approvals = z.array(z.object({ user: z.string(), at: z.string() }));

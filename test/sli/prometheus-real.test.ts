@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assessSli, type SliSpec } from '../../src/domain/sli.js';
 import type { SliContext } from '../../src/ports/sli-source.js';
 import { PrometheusSliSource } from '../../src/sli/prometheus-source.js';
-import { sparkline } from '../../src/sli/sparkline.js';
+import { sparkline } from '../../src/domain/sparkline.js';
 import { FRAUD_SCORER_TRAFFIC, fraudScorerHistory, prometheusInstalled, startPrometheus, type FraudScorerHistory, type RealPrometheus } from '../support/prometheus.js';
 
 // Runs against Debian's prometheus/promtool. Skipped only on a developer machine without them;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sparkline } from '../../src/sli/sparkline.js';
+import { sparkline } from '../../src/domain/sparkline.js';
 
 describe('sparkline', () => {
   it('draws the lowest value as the lowest block and the highest as the full block', () => {

@@ -44,18 +44,18 @@ export class CountingAdapter implements RollbackAdapter {
   }
 }
 
-export function buildHarness(opts: { postmortemDir: string; policyYaml?: string }) {
+export function buildHarness(opts: { postmortemDir: string; policyYaml?: string; start?: Date; promoteGapMs?: number }) {
   const parsed = parsePolicy((opts.policyYaml ?? POLICY_YAML).replace('POSTMORTEM_DIR', opts.postmortemDir));
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   const policy: Policy = parsed.policy;
   const db = openDb(':memory:');
   const store = new Store(db);
-  const clock = new FakeClock('2025-03-01T12:00:00.000Z');
+  const clock = new FakeClock(opts.start ?? '2025-03-01T12:00:00.000Z');
   const registry = new LocalRegistry(db, clock);
   registry.register('fraud-scorer', 'v41');
   registry.register('fraud-scorer', 'v42');
   registry.promote('fraud-scorer', 'v41', { actor: 'ci', reason: 'release' });
-  clock.advance(60_000);
+  clock.advance(opts.promoteGapMs ?? 60_000);
   registry.promote('fraud-scorer', 'v42', { actor: 'ci', reason: 'release' });
   const adapter = new CountingAdapter(new LocalRegistryAdapter(registry, { model: 'fraud-scorer', alias: 'production' }));
   const chat = new FakeChat();

@@ -14,7 +14,9 @@ export function sliTable(readings: readonly SliReading[], title = 'now'): string
     rows.push([r.name, fmt(r.baseline) + unit, fmt(r.current) + unit, `${comparatorSymbol(r.comparator)} ${fmt(r.threshold)}`, MARK[r.verdict] + (r.inconclusive ? ` (${r.inconclusive.replace('_', ' ')})` : '')]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  const shapes = readings.filter((r) => r.sparkline).map((r) => `${r.name.padEnd(widths[0]!)}  last hour ${r.sparkline}`);
+  return [...table, ...(shapes.length ? ['', ...shapes] : [])].join('\n');
 }
 
 function clip(s: string, max: number): string {

@@ -1,4 +1,4 @@
-import { fmt } from '../domain/sli.js';
+import { fmt } from './sli.js';
 
 const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] as const;
 /** A step without data: shown, never drawn as a value. */
