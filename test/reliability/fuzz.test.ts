@@ -5,10 +5,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slackFormHeaders } from '../../src/slack/signing.js';
-import { AM_TOKEN, SIGNING_SECRET, startFixture, type Fixture } from '../support/bot-fixture.js';
+import { SIGNING_SECRET, startFixture, type Fixture } from '../support/bot-fixture.js';
 import { INTAKE_ENDPOINTS, SLACK_ENDPOINTS } from './endpoints.js';
 
 const RUNS = 10_000;
+// Every endpoint gets the full count: the issue asks for at least 10,000 malformed payloads each.
 let fx: Fixture;
 beforeAll(async () => {
   fx = await startFixture();
@@ -40,11 +41,7 @@ function mutate(body: unknown, path: (string | number)[], replacement: unknown, 
 describe.each(INTAKE_ENDPOINTS)('$name under malformed input', (ep) => {
   const valid = ep.valid();
   // Fields whose absence or wrong type must be refused (optional ones like annotations are excluded).
-  const strict = requiredPaths(valid).filter((p) => {
-    const key = String(p[p.length - 1]);
-    if (p.length === 1) return ['version', 'status', 'alerts', 'receiver', 'groupKey'].includes(key);
-    return p[0] === 'alerts' && ['status', 'labels', 'startsAt', 'endsAt', 'fingerprint', 'alertname'].includes(key);
-  });
+  const strict = requiredPaths(valid).filter((p) => ep.required.includes(p.join('.')));
   const malformed = fc.oneof(
     fc.string({ maxLength: 200 }),
     fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
@@ -55,7 +52,7 @@ describe.each(INTAKE_ENDPOINTS)('$name under malformed input', (ep) => {
   it(`answers ${RUNS} malformed bodies with a 4xx and writes nothing`, async () => {
     const before = fx.rows();
     await fc.assert(fc.asyncProperty(malformed, async (body) => {
-      const res = await fetch(`${fx.bot.url}${ep.path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${AM_TOKEN}` }, body });
+      const res = await fetch(`${fx.bot.url}${ep.path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...ep.authHeaders(body) }, body });
       const json = await res.json() as { error?: string; message?: string };
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);

@@ -14,6 +14,9 @@ import { SlackDriver } from './slack-driver.js';
 export const SIGNING_SECRET = 'fixture-signing-secret-0123456789';
 export const AM_TOKEN = 'fixture-alertmanager-token-0123';
 export const BOT_TOKEN = 'xoxb-backstop-emulator';
+export const GENERIC_SECRET = 'fixture-generic-secret-0123456789';
+export const PD_SECRET = 'fixture-pagerduty-secret-0123';
+export const DEPLOY_TOKEN = 'fixture-deploy-token-0123456789';
 export const USERS = {
   alice: { id: 'U0ALICE', name: 'alice' },
   bob: { id: 'U0BOB', name: 'bob' },
@@ -81,7 +84,7 @@ export async function startFixture(opts: { extraPolicy?: string; policyTop?: str
   }
   const policy = parsePolicy((opts.policyTop ?? '') + policyYaml(dir, opts.extraPolicy));
   if (!policy.ok) throw new Error(JSON.stringify(policy.problems));
-  const env = parseEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: emu.url, PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN, ...opts.env });
+  const env = parseEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: emu.url, PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN, GENERIC_WEBHOOK_SECRET: GENERIC_SECRET, PAGERDUTY_WEBHOOK_SECRET: PD_SECRET, DEPLOY_TOKEN: DEPLOY_TOKEN, ...opts.env });
   if (!env.ok) throw new Error(JSON.stringify(env.problems));
   const bot = await startBackstop({ env: env.env, policy: policy.policy, logger: createLogger({ level: 'silent' }), pacing: { channelIntervalMs: 0, channelBurst: 1 } });
   const slack = new SlackDriver(emu, bot.url, SIGNING_SECRET);
