@@ -46,6 +46,10 @@ export interface BackstopOptions {
   sweepIntervalMs?: number;
   /** Per-channel pacing of Slack messages (default: Slack's ~1 message a second). */
   pacing?: DrainerOptions;
+  /** Extra or replacement SLI sources by kind (drills inject synthetic series). */
+  sliSources?: Record<string, SliSource>;
+  /** Replaces the adapter built from the policy for a service (drills wrap it to inject faults). */
+  wrapAdapter?: (service: string, adapter: RollbackAdapter) => RollbackAdapter;
   /** PagerDuty client (default: built from PAGERDUTY_TOKEN and PAGERDUTY_FROM). */
   pager?: Pager;
   /** Test-only: die (SIGKILL) at this checkpoint, to prove restarts recover. */
@@ -96,6 +100,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const adapters = new Map<string, RollbackAdapter>();
   const sliSources: Record<string, SliSource> = { static: staticSliSource };
   if (policy.prometheus) sliSources.prometheus = new PrometheusSliSource({ baseUrl: policy.prometheus.url, timeoutMs: policy.prometheus.timeout });
+  Object.assign(sliSources, opts.sliSources);
   const tasks = new TaskTracker(log);
   const deps: Deps = {
     store, policy, clock, ids: opts.ids ?? randomIds, tasks, log,
@@ -109,6 +114,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
         const svc = policy.services[service];
         if (!svc) throw new Error(`unknown service ${service}`);
         a = createAdapter(service, svc.adapter, { db, clock, env: opts.secrets ?? {} });
+        if (opts.wrapAdapter) a = opts.wrapAdapter(service, a);
         adapters.set(service, a);
       }
       return a;
