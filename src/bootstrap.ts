@@ -5,7 +5,8 @@ import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { createAdapter } from './adapters/factory.js';
 import type { Deps } from './app/deps.js';
 import type { Checkpoint } from './ports/checkpoint.js';
-import { expireProposals } from './app/expire-proposals.js';
+import { analyzeServices } from './app/analyze-services.js';
+import { autoExecuteDue, expireProposals } from './app/expire-proposals.js';
 import { OutboxDrainer, SLACK_PACING, type DrainerOptions } from './app/outbox-drainer.js';
 import { recover } from './app/recover.js';
 import type { Env } from './config/env.js';
@@ -54,6 +55,8 @@ export interface BackstopOptions {
   pager?: Pager;
   /** Test-only: die (SIGKILL) at this checkpoint, to prove restarts recover. */
   killAt?: Checkpoint;
+  /** How often continuous analysis runs (default: the shortest `decision.interval`). */
+  analysisIntervalMs?: number;
   /** Extra HTTP routes by path prefix, served by the same server (the sandbox console). */
   mounts?: Record<string, RequestListener>;
 }
@@ -162,10 +165,20 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   await recover(deps);
   drainer.kick();
   const sweep = setInterval(() => {
+    autoExecuteDue(deps);
     expireProposals(deps);
     seen.forgetBefore(new Date(clock.now().getTime() - 15 * 60_000).toISOString());
   }, opts.sweepIntervalMs ?? 15_000);
   sweep.unref();
+  // Continuous analysis, at the shortest interval any service asks for.
+  const intervals = Object.keys(policy.services).map((s) => resolveService(policy, s)?.decision?.interval).filter((x): x is number => x !== undefined);
+  let analyzing = false;
+  const analysis = intervals.length === 0 ? undefined : setInterval(() => {
+    if (analyzing) return;
+    analyzing = true;
+    void analyzeServices(deps).finally(() => { analyzing = false; });
+  }, opts.analysisIntervalMs ?? Math.max(1000, Math.min(...intervals)));
+  analysis?.unref();
   log.info({ port, socketMode, services: Object.keys(policy.services) }, 'backstop ready');
 
   return {
@@ -183,6 +196,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     },
     async stop() {
       clearInterval(sweep);
+      if (analysis) clearInterval(analysis);
       await tasks.idle();
       drainer.stop();
       if (socketMode) await app.stop();

@@ -60,7 +60,7 @@ export function handleAlerts(deps: Deps, alerts: readonly Alert[]): IntakeSummar
   });
   deps.kickOutbox();
   for (const id of toPropose) {
-    deps.tasks.run(`propose ${id}`, () => proposeRollback(deps, id, { requestedBy: 'alert', reason: reasonFor(deps, id) }));
+    deps.tasks.run(`propose ${id}`, () => proposeRollback(deps, id, { requestedBy: 'alert', reason: reasonFor(deps, id), severity: deps.store.incidents.get(id)?.severity ?? null, trigger: 'alert' }));
   }
   for (const id of toResolve) {
     deps.tasks.run(`resolve ${id}`, () => resolveIncident(deps, id, { kind: 'alerts' }));

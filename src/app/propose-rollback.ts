@@ -3,6 +3,7 @@ import { incidentChannelName } from '../domain/incident.js';
 import { type Proposal } from '../domain/proposal.js';
 import { comparatorSymbol, fmt } from '../domain/sli.js';
 import type { Deps } from './deps.js';
+import { decideOutcome } from './decide-outcome.js';
 import { recordStep } from './record-step.js';
 import { takeSnapshot } from './take-snapshot.js';
 
@@ -38,7 +39,17 @@ async function createChannel(deps: Deps, name: string, members: string[]): Promi
  * Builds a rollback proposal for an open incident: current → last known-good version,
  * with an SLI snapshot, and queues the interactive message.
  */
-export async function proposeRollback(deps: Deps, incidentId: string, req: { requestedBy: string; reason: string }): Promise<ProposeResult> {
+export interface ProposeRequest {
+  requestedBy: string;
+  reason: string;
+  /** Roll to this version instead of the last known-good one (roll forward). */
+  target?: { from: string | null; to: string };
+  /** Ask the policy whether this may run on its own after a grace period. */
+  severity?: string | null;
+  trigger?: 'alert' | 'analysis' | 'person';
+}
+
+export async function proposeRollback(deps: Deps, incidentId: string, req: ProposeRequest): Promise<ProposeResult> {
   const incident = deps.store.incidents.get(incidentId);
   if (!incident) return { ok: false, code: 'unknown_incident', message: `No incident ${incidentId}.` };
   const svc = deps.service(incident.service);
@@ -60,6 +71,7 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: { req
     deps.kickOutbox();
     return { ok: false, code: 'target_error', message };
   }
+  if (req.target) versions = { ...versions, current: req.target.from ?? versions.current, lastGood: req.target.to };
   if (!versions.lastGood || versions.lastGood === versions.current) {
     const message = `No known-good version to roll ${svc.name} back to (current: ${versions.current ?? 'unknown'}).`;
     deps.store.tx(() => recordStep(deps, { incidentId, proposalId: null, actor: 'backstop', action: 'proposal.not_possible', text: `⚠️ ${message} Roll forward or pick a version by hand.` }));
@@ -72,6 +84,7 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: { req
   const baselineAt = versions.deployedAt ? new Date(versions.deployedAt.getTime() - 60_000) : new Date(now.getTime() - svc.baselineOffset);
   const readings = await takeSnapshot(deps, svc, { baselineAt, currentVersion: versions.current, baselineVersion: versions.lastGood });
   const created = deps.clock.now();
+  const outcome = decideOutcome(deps, svc, { target: versions.lastGood, severity: req.severity ?? null, trigger: req.trigger ?? (req.requestedBy === 'alert' ? 'alert' : 'person') });
   const proposal: Proposal = {
     id: deps.ids.next('rb'), incidentId, service: svc.name, state: 'pending', rev: 0,
     fromVersion: versions.current, toVersion: versions.lastGood, requestedBy: req.requestedBy, reason: req.reason,
@@ -79,6 +92,9 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: { req
     expiresAt: new Date(created.getTime() + svc.proposalTtl).toISOString(), decidedAt: null, decidedBy: null,
     decisionReason: null, executedAt: null, verifiedAt: null, sliBefore: readings, sliAfter: null,
     executionDetail: null, channelId, messageTs: null,
+    automatic: outcome.automatic,
+    autoExecuteAt: outcome.automatic ? new Date(created.getTime() + outcome.graceMs).toISOString() : null,
+    breakGlass: null,
   };
   const inserted = deps.store.tx(() => {
     // Re-checked under the write lock: a concurrent trigger may have proposed meanwhile.
@@ -92,6 +108,11 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: { req
       text: `📋 Proposed rollback of ${svc.name} ${proposal.fromVersion ?? 'unknown'} → ${proposal.toVersion} (${req.reason}). SLIs: ${sliText}. Needs ${proposal.requiredApprovals} approval(s) before ${proposal.expiresAt}.`,
       details: { from: proposal.fromVersion, to: proposal.toVersion, sli: readings, requiredApprovals: proposal.requiredApprovals },
     });
+    if (proposal.automatic) {
+      recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'policy', action: 'proposal.automatic', text: `🤖 Automatic rollback at ${proposal.autoExecuteAt} unless an approver presses *Stop*. Why: ${req.reason}.` });
+    } else if (outcome.refusal) {
+      recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'policy', action: 'automatic.refused', text: `Automatic rollback is not allowed now (${outcome.refusal}); waiting for approvers instead.` });
+    }
     return undefined;
   });
   deps.kickOutbox();

@@ -20,6 +20,12 @@ export const sliSchema = z.object({
   comparator: z.enum(['lt', 'lte', 'gt', 'gte']),
   threshold: z.number(),
   unit: z.string().optional(),
+  /** How continuous analysis judges each measurement (default: against the threshold). */
+  judge: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('absolute') }).strict(),
+    z.object({ kind: z.literal('relative'), factor: z.number().gt(1, 'a factor above 1, e.g. 2 for "twice the baseline"') }).strict(),
+    z.object({ kind: z.literal('mann-whitney'), confidence: z.number().gt(0.5).lt(1).default(0.98), minSamples: z.number().int().min(5).default(20) }).strict(),
+  ]).default({ kind: 'absolute' }),
 }).strict().superRefine((sli, ctx) => {
   if (sli.source === 'prometheus' && !sli.query) {
     ctx.addIssue({ code: 'custom', path: ['query'], message: 'a prometheus SLI needs a PromQL `query`' });
@@ -67,6 +73,30 @@ export const approversSchema = z.object({
   }).strict().optional(),
 }).strict().refine((a) => a.users.length + a.groups.length + (a.pagerduty?.schedules.length ?? 0) + (a.pagerduty?.escalationPolicies.length ?? 0) > 0, { message: 'name at least one approver (users, groups or pagerduty)' });
 
+const freezeWindow = z.object({
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  reason: z.string().min(1),
+}).strict().refine((w) => Date.parse(w.from) < Date.parse(w.to), { message: '`from` must be before `to`', path: ['to'] });
+
+/** Continuous analysis and what Backstop may do on its own. Absent: alerts and commands only. */
+export const decisionSchema = z.object({
+  /** propose: humans approve; automatic: announce, wait `grace` for a Stop, then roll back as `policy`. */
+  mode: z.enum(['propose', 'automatic']).default('propose'),
+  /** Alert severities that may roll back automatically (analysis triggers always may, in automatic mode). */
+  automaticSeverities: z.array(z.string()).default(['critical']),
+  grace: durationSchema.default(120_000),
+  interval: durationSchema.default(60_000),
+  /** How long after a deploy every SLI is watched. */
+  bakeWindow: durationSchema.default(30 * 60_000),
+  failureLimit: z.number().int().min(1).max(100).default(3),
+  inconclusiveLimit: z.number().int().min(1).max(100).default(3),
+  cooldown: durationSchema.default(30 * 60_000),
+  maxAutomaticPerDay: z.number().int().min(0).max(100).default(2),
+  pingPongWindow: durationSchema.default(24 * 3_600_000),
+  freeze: z.array(freezeWindow).default([]),
+}).strict();
+
 export const serviceSchema = z.object({
   /** Alert labels that must all match, e.g. `{service: fraud-scorer}`. */
   match: z.record(z.string(), z.string()).refine((m) => Object.keys(m).length > 0, 'give at least one label to match'),
@@ -81,6 +111,7 @@ export const serviceSchema = z.object({
   proposalTtl: durationSchema.optional(),
   /** Used for the SLI baseline when the adapter does not know the deploy time. */
   baselineOffset: durationSchema.optional(),
+  decision: decisionSchema.optional(),
 }).strict();
 
 const serviceName = z.string().regex(/^[a-z0-9][a-z0-9-_]{0,59}$/, 'lowercase letters, digits, "-" and "_", at most 60 characters');
@@ -98,6 +129,8 @@ export const policySchema = z.object({
   }).strict().default({ requiredApprovals: 1, settle: 30_000, proposalTtl: 1_800_000, baselineOffset: 3_600_000, executeAttempts: 3, executeBackoff: 2_000 }),
   /** Where postmortem drafts are written. */
   postmortemDir: z.string().default('postmortems'),
+  /** Slack users who may break glass: execute without the full quorum, with a written reason. */
+  admins: z.array(slackUserId).default([]),
   /** The Prometheus that `source: prometheus` SLIs query. */
   prometheus: z.object({
     url: z.url({ protocol: /^https?$/, error: 'the Prometheus base URL, e.g. http://prometheus:9090' }),
@@ -115,6 +148,7 @@ export const policySchema = z.object({
 export type Policy = z.output<typeof policySchema>;
 export type ServicePolicy = z.output<typeof serviceSchema>;
 export type AdapterConfig = z.output<typeof adapterSchema>;
+export type DecisionPolicy = z.output<typeof decisionSchema>;
 
 /** A service's policy with defaults applied. */
 export interface ResolvedService extends ServicePolicy {

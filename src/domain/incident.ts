@@ -22,9 +22,10 @@ export function incidentChannelName(service: string, openedAt: Date): string {
 
 export type ResolveCheck = { ok: true } | { ok: false; code: 'already_resolved' | 'alerts_firing'; message: string };
 
-/** An incident resolves when asked by a person or when its last firing alert resolves. */
+/** An incident resolves when its last firing alert resolves, or when a person asks and none fires. */
 export function canResolve(incident: Incident, firingAlerts: number, by: 'alerts' | 'person'): ResolveCheck {
   if (incident.status === 'resolved') return { ok: false, code: 'already_resolved', message: `Incident ${incident.id} is already resolved.` };
-  if (by === 'alerts' && firingAlerts > 0) return { ok: false, code: 'alerts_firing', message: `${firingAlerts} alert(s) still firing.` };
+  // Not even a person may close an incident whose alerts still fire: silence them at the source first.
+  if (firingAlerts > 0) return { ok: false, code: 'alerts_firing', message: `${firingAlerts} alert(s) still firing; the incident resolves when they do.` };
   return { ok: true };
 }

@@ -55,6 +55,11 @@ export interface Proposal {
   executionDetail: string | null;
   channelId: string;
   messageTs: string | null;
+  /** Automatic proposals execute at `autoExecuteAt` unless someone presses Stop. */
+  automatic?: boolean;
+  autoExecuteAt?: string | null;
+  /** Set when an admin executed without the full quorum: the written reason. */
+  breakGlass?: string | null;
 }
 
 export type ProposalEvent =
@@ -62,6 +67,9 @@ export type ProposalEvent =
   | { type: 'reject'; user: string; reason: string }
   | { type: 'expire' }
   | { type: 'cancel'; reason: string }
+  | { type: 'auto_execute' }
+  | { type: 'stop'; user: string }
+  | { type: 'break_glass'; user: string; reason: string }
   | { type: 'start_execution' }
   | { type: 'execution_succeeded'; detail: string }
   | { type: 'execution_failed'; detail: string }
@@ -79,6 +87,9 @@ export type AuditAction =
   | 'proposal.rejected'
   | 'proposal.expired'
   | 'proposal.cancelled'
+  | 'proposal.auto_approved'
+  | 'proposal.stopped'
+  | 'proposal.break_glass'
   | 'execution.started'
   | 'execution.succeeded'
   | 'execution.failed'
@@ -165,6 +176,32 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
       if (p.state !== 'pending') return refuse('not_pending', `Only a pending proposal can be cancelled; this one is ${describeState(p.state)}.`);
       return ok(next(p, { state: 'cancelled', decidedAt: at, decisionReason: event.reason }), [
         { type: 'announce', action: 'proposal.cancelled', text: `Proposal withdrawn: ${event.reason}. Nothing was executed.` },
+      ]);
+    }
+    case 'auto_execute': {
+      if (p.state !== 'pending' || !p.automatic) return refuse('invalid_transition', 'Only a pending automatic proposal executes on its own.');
+      if (!p.autoExecuteAt || now.getTime() < Date.parse(p.autoExecuteAt)) return refuse('invalid_transition', 'The grace period has not ended.');
+      // A restart long after the grace period must not act on a stale decision.
+      if (isExpired(p, now)) return expireInstead(p, now);
+      return ok(next(p, { state: 'approved', decidedAt: at, decidedBy: 'policy' }), [
+        { type: 'announce', action: 'proposal.auto_approved', text: `🤖 Grace period over and nobody pressed Stop: rolling back ${p.service} to ${p.toVersion} automatically (${p.reason}).` },
+        { type: 'execute' },
+      ]);
+    }
+    case 'stop': {
+      if (p.state !== 'pending') return refuse('not_pending', `Too late to stop: this proposal is already ${describeState(p.state)}.`);
+      return ok(next(p, { state: 'rejected', decidedAt: at, decidedBy: event.user, decisionReason: `stopped by <@${event.user}> before the automatic rollback` }), [
+        { type: 'announce', action: 'proposal.stopped', text: `✋ Stopped by <@${event.user}>: the automatic rollback of ${p.service} will not run.` },
+      ]);
+    }
+    case 'break_glass': {
+      if (p.state !== 'pending') return refuse('not_pending', `This proposal is already ${describeState(p.state)}.`);
+      if (isExpired(p, now)) return expireInstead(p, now);
+      const reason = event.reason.trim();
+      if (reason.length < 10) return refuse('invalid_transition', 'Break-glass needs a written reason (at least 10 characters).');
+      return ok(next(p, { state: 'approved', decidedAt: at, decidedBy: event.user, breakGlass: reason }), [
+        { type: 'announce', action: 'proposal.break_glass', text: `<!here> 🚨 *BREAK-GLASS* by <@${event.user}>: executing without the full quorum (${p.approvals.length}/${p.requiredApprovals}). Reason: ${reason}` },
+        { type: 'execute' },
       ]);
     }
     case 'start_execution': {

@@ -4,7 +4,9 @@ export type Command =
   | { kind: 'status' }
   | { kind: 'rollback'; service: string; reason: string }
   | { kind: 'history'; service: string }
-  | { kind: 'resolve'; service: string | null };
+  | { kind: 'resolve'; service: string | null }
+  | { kind: 'policy'; service: string }
+  | { kind: 'breakglass'; service: string; reason: string };
 
 export type Parsed = { ok: true; command: Command } | { ok: false; error: string };
 
@@ -14,6 +16,8 @@ export const USAGE = [
   '`/backstop rollback <service> <reason>`: propose rolling <service> back to its last known-good version',
   '`/backstop history <service>`: recent incidents and rollbacks of <service>',
   '`/backstop resolve [service]`: resolve the incident of this channel (or of <service>) and post the postmortem draft',
+  '`/backstop policy <service>`: what Backstop will do for <service>, and why',
+  '`/backstop breakglass <service> <reason>`: (admins) execute the pending rollback without the full quorum',
   '`/backstop help`: this text',
 ].join('\n');
 
@@ -35,6 +39,16 @@ export function parseCommand(text: string): Parsed {
       const [service] = rest;
       if (!service) return { ok: false, error: 'Usage: `/backstop history <service>`.' };
       return { ok: true, command: { kind: 'history', service } };
+    }
+    case 'policy': {
+      const [service] = rest;
+      if (!service) return { ok: false, error: 'Usage: `/backstop policy <service>`.' };
+      return { ok: true, command: { kind: 'policy', service } };
+    }
+    case 'breakglass': {
+      const [service, ...reason] = rest;
+      if (!service || reason.length === 0) return { ok: false, error: 'Usage: `/backstop breakglass <service> <reason>`: a written reason is required.' };
+      return { ok: true, command: { kind: 'breakglass', service, reason: reason.join(' ') } };
     }
     case 'resolve':
       return { ok: true, command: { kind: 'resolve', service: rest[0] ?? null } };

@@ -26,6 +26,7 @@ const row = z.object({
   decided_at: z.string().nullable(), decided_by: z.string().nullable(), decision_reason: z.string().nullable(),
   executed_at: z.string().nullable(), verified_at: z.string().nullable(), sli_before: z.string(), sli_after: z.string().nullable(),
   execution_detail: z.string().nullable(), channel_id: z.string(), message_ts: z.string().nullable(),
+  automatic: z.number(), auto_execute_at: z.string().nullable(), break_glass: z.string().nullable(),
 });
 
 function toProposal(r: unknown): Proposal {
@@ -39,6 +40,7 @@ function toProposal(r: unknown): Proposal {
     sliBefore: readings.parse(JSON.parse(x.sli_before)) as SliReading[],
     sliAfter: x.sli_after === null ? null : (readings.parse(JSON.parse(x.sli_after)) as SliReading[]),
     executionDetail: x.execution_detail, channelId: x.channel_id, messageTs: x.message_ts,
+    automatic: x.automatic === 1, autoExecuteAt: x.auto_execute_at, breakGlass: x.break_glass,
   };
 }
 
@@ -50,6 +52,7 @@ function params(p: Proposal) {
     decidedBy: p.decidedBy, decisionReason: p.decisionReason, executedAt: p.executedAt, verifiedAt: p.verifiedAt,
     sliBefore: JSON.stringify(p.sliBefore), sliAfter: p.sliAfter === null ? null : JSON.stringify(p.sliAfter),
     executionDetail: p.executionDetail, channelId: p.channelId, messageTs: p.messageTs,
+    automatic: p.automatic ? 1 : 0, autoExecuteAt: p.autoExecuteAt ?? null, breakGlass: p.breakGlass ?? null,
   };
 }
 
@@ -81,9 +84,11 @@ export class ProposalRepo {
 
   insert(p: Proposal): void {
     this.db.prepare(`INSERT INTO proposals (id, incident_id, service, state, rev, from_version, to_version, requested_by, reason, required_approvals, approvals,
-        created_at, expires_at, decided_at, decided_by, decision_reason, executed_at, verified_at, sli_before, sli_after, execution_detail, channel_id, message_ts)
+        created_at, expires_at, decided_at, decided_by, decision_reason, executed_at, verified_at, sli_before, sli_after, execution_detail, channel_id, message_ts,
+        automatic, auto_execute_at, break_glass)
       VALUES (@id, @incidentId, @service, @state, @rev, @fromVersion, @toVersion, @requestedBy, @reason, @requiredApprovals, @approvals,
-        @createdAt, @expiresAt, @decidedAt, @decidedBy, @decisionReason, @executedAt, @verifiedAt, @sliBefore, @sliAfter, @executionDetail, @channelId, @messageTs)`).run(params(p));
+        @createdAt, @expiresAt, @decidedAt, @decidedBy, @decisionReason, @executedAt, @verifiedAt, @sliBefore, @sliAfter, @executionDetail, @channelId, @messageTs,
+        @automatic, @autoExecuteAt, @breakGlass)`).run(params(p));
   }
 
   /**
@@ -92,7 +97,8 @@ export class ProposalRepo {
    */
   save(next: Proposal, expectedRev: number): boolean {
     const res = this.db.prepare(`UPDATE proposals SET state = @state, rev = @rev, approvals = @approvals, decided_at = @decidedAt, decided_by = @decidedBy,
-        decision_reason = @decisionReason, executed_at = @executedAt, verified_at = @verifiedAt, sli_after = @sliAfter, execution_detail = @executionDetail
+        decision_reason = @decisionReason, executed_at = @executedAt, verified_at = @verifiedAt, sli_after = @sliAfter, execution_detail = @executionDetail,
+        break_glass = @breakGlass
       WHERE id = @id AND rev = @expectedRev`).run({ ...params(next), expectedRev });
     return res.changes === 1;
   }
@@ -103,5 +109,14 @@ export class ProposalRepo {
 
   dueToExpire(now: string): Proposal[] {
     return this.db.prepare("SELECT * FROM proposals WHERE state = 'pending' AND expires_at <= ?").all(now).map(toProposal);
+  }
+
+  dueToAutoExecute(now: string): Proposal[] {
+    return this.db.prepare("SELECT * FROM proposals WHERE state = 'pending' AND automatic = 1 AND auto_execute_at <= ?").all(now).map(toProposal);
+  }
+
+  /** Rollbacks that ran (for guards): newest first. */
+  executedFor(service: string, limit = 50): Proposal[] {
+    return this.db.prepare('SELECT * FROM proposals WHERE service = ? AND executed_at IS NOT NULL ORDER BY executed_at DESC LIMIT ?').all(service, limit).map(toProposal);
   }
 }

@@ -2,6 +2,7 @@ import { AlertRepo } from './alerts.js';
 import { AuditLog } from './audit-log.js';
 import type { Db } from './db.js';
 import { DeployRepo } from './deploys.js';
+import { MeasurementRepo } from './measurements.js';
 import { SeenRequests } from './seen-requests.js';
 import { ExecutionRepo } from './executions.js';
 import { IncidentRepo } from './incidents.js';
@@ -18,6 +19,7 @@ export class Store {
   readonly executions: ExecutionRepo;
   readonly deploys: DeployRepo;
   readonly seen: SeenRequests;
+  readonly measurements: MeasurementRepo;
 
   constructor(readonly db: Db) {
     this.incidents = new IncidentRepo(db);
@@ -28,6 +30,7 @@ export class Store {
     this.executions = new ExecutionRepo(db);
     this.deploys = new DeployRepo(db);
     this.seen = new SeenRequests(db);
+    this.measurements = new MeasurementRepo(db);
   }
 
   /** IMMEDIATE so concurrent writers queue on the lock instead of failing at commit. */

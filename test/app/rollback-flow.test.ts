@@ -165,8 +165,17 @@ describe('resolution and postmortem', () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });
 
-  it('withdraws a pending proposal when a person resolves the incident', async () => {
+  it('refuses to close an incident whose alerts still fire', async () => {
     const p = await proposeFromAlert();
+    const r = await resolveIncident(h.deps, p.incidentId, { kind: 'person', user: 'U0ALICE' });
+    expect(r).toMatchObject({ ok: false, code: 'alerts_firing' });
+    expect(h.store.incidents.get(p.incidentId)!.status).toBe('open');
+  });
+
+  it('withdraws a pending proposal when a person resolves the incident', async () => {
+    const req = await requestRollback(h.deps, { service: 'fraud-scorer', user: 'U0ALICE', reason: 'accuracy looks off' });
+    if (!req.ok) throw new Error(req.message);
+    const p = req.proposal;
     const r = await resolveIncident(h.deps, p.incidentId, { kind: 'person', user: 'U0ALICE' });
     await h.settle();
     expect(r.ok).toBe(true);

@@ -14,10 +14,11 @@ describe('incident rules', () => {
     expect(incidentChannelName('Fraud Scorer.v2', new Date('2025-03-01T00:00:00Z'))).toBe('inc-20250301-fraud-scorer-v2');
     expect(incidentChannelName('x'.repeat(200), new Date('2025-03-01T00:00:00Z')).length).toBe(80);
   });
-  it('does not resolve from alerts while some still fire, but a person may', () => {
+  it('does not resolve while alerts still fire, not even when a person asks', () => {
     expect(canResolve(incident, 1, 'alerts')).toMatchObject({ ok: false, code: 'alerts_firing' });
     expect(canResolve(incident, 0, 'alerts').ok).toBe(true);
-    expect(canResolve(incident, 1, 'person').ok).toBe(true);
+    expect(canResolve(incident, 1, 'person')).toMatchObject({ ok: false, code: 'alerts_firing' });
+    expect(canResolve(incident, 0, 'person').ok).toBe(true);
     expect(canResolve({ ...incident, status: 'resolved' }, 0, 'person')).toMatchObject({ ok: false, code: 'already_resolved' });
   });
 });

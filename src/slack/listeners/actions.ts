@@ -1,7 +1,8 @@
 import type { App, BlockAction, ButtonAction, ViewSubmitAction } from '@slack/bolt';
 import type { Deps } from '../../app/deps.js';
 import { recordDecision } from '../../app/record-decision.js';
-import { ACTION_APPROVE, ACTION_REJECT, ACTION_REJECT_REASON, BLOCK_REJECT_REASON, VIEW_REJECT } from '../ids.js';
+import { rollForward, stopAutomatic } from '../../app/stop-and-break-glass.js';
+import { ACTION_APPROVE, ACTION_REJECT, ACTION_REJECT_REASON, ACTION_ROLL_FORWARD, ACTION_STOP, BLOCK_REJECT_REASON, VIEW_REJECT } from '../ids.js';
 import { rejectModal } from '../views/reject-modal.js';
 
 /** Approve / Reject buttons: ack at once, then call one use case and tell the clicker. */
@@ -29,6 +30,27 @@ export function registerActions(app: App, deps: Deps): void {
       return;
     }
     await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(proposal) });
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION_STOP, async ({ ack, body, action }) => {
+    await ack();
+    const channel = body.channel?.id ?? body.container?.channel_id;
+    const proposal = deps.store.proposals.get(action.value ?? '');
+    if (!proposal || (channel && channel !== proposal.channelId)) {
+      if (channel) await tell(deps, channel, body.user.id, 'This button does not belong to that proposal.', body.message?.ts);
+      return;
+    }
+    const res = await stopAutomatic(deps, proposal.id, body.user.id);
+    if (channel) await tell(deps, channel, body.user.id, res.ok ? res.message : `Not stopped: ${res.message}`, body.message?.ts);
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION_ROLL_FORWARD, async ({ ack, body, action }) => {
+    await ack();
+    const channel = body.channel?.id ?? body.container?.channel_id;
+    const proposal = deps.store.proposals.get(action.value ?? '');
+    if (!proposal || (channel && channel !== proposal.channelId)) return;
+    const res = await rollForward(deps, proposal.id, body.user.id);
+    if (channel) await tell(deps, channel, body.user.id, res.ok ? `Proposed rolling forward to ${res.proposal.toVersion}; it needs the usual approvals.` : res.message, body.message?.ts);
   });
 
   app.view<ViewSubmitAction>(VIEW_REJECT, async ({ ack, body, view }) => {

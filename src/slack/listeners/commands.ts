@@ -2,6 +2,8 @@ import type { App } from '@slack/bolt';
 import type { Deps } from '../../app/deps.js';
 import { requestRollback } from '../../app/request-rollback.js';
 import { resolveIncident } from '../../app/resolve-incident.js';
+import { breakGlass } from '../../app/stop-and-break-glass.js';
+import { explainPolicy } from '../views/policy-explainer.js';
 import { describeState } from '../../domain/proposal.js';
 import { parseCommand, USAGE } from '../command-parser.js';
 import { COMMAND } from '../ids.js';
@@ -26,6 +28,14 @@ export function registerCommands(app: App, deps: Deps): void {
         return void (await reply(res.ok
           ? `Proposed rolling back ${c.service} ${res.proposal.fromVersion ?? 'unknown'} → ${res.proposal.toVersion} in <#${res.proposal.channelId}>. You requested it, so others must approve.`
           : res.message));
+      }
+      case 'policy': {
+        const svc = deps.service(c.service);
+        return void (await reply(svc ? explainPolicy(svc) : `Unknown service "${c.service}". Configured: ${Object.keys(deps.policy.services).join(', ')}.`));
+      }
+      case 'breakglass': {
+        const res = breakGlass(deps, c.service, command.user_id, c.reason);
+        return void (await reply(res.message));
       }
       case 'resolve': {
         const incident = c.service ? deps.store.incidents.openFor(c.service) : deps.store.incidents.byChannel(command.channel_id);

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { whoMayApprove, type ApproverPolicy } from '../../domain/approval.js';
 import { describeState, type Proposal } from '../../domain/proposal.js';
 import { comparatorSymbol, fmt, type SliReading } from '../../domain/sli.js';
-import { ACTION_APPROVE, ACTION_REJECT, BLOCK_DECISION } from '../ids.js';
+import { ACTION_APPROVE, ACTION_REJECT, ACTION_ROLL_FORWARD, ACTION_STOP, BLOCK_DECISION } from '../ids.js';
 
 const MARK: Record<SliReading['verdict'], string> = { ok: '✅ ok', breach: '❌ breach', inconclusive: '❔ inconclusive' };
 
@@ -63,7 +63,18 @@ export function proposalBlocks({ proposal: p, approvers, runbookUrl, runbookPath
     p.state === 'pending' ? `Expires <!date^${Math.floor(Date.parse(p.expiresAt) / 1000)}^{time}|${p.expiresAt}>` : null,
   ].filter((x): x is string => x !== null);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] });
-  if (p.state === 'pending') {
+  if (p.state === 'pending' && p.automatic) {
+    const at = p.autoExecuteAt ?? p.expiresAt;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`🤖 *Automatic rollback at <!date^${Math.floor(Date.parse(at) / 1000)}^{time_secs}|${at}>* unless an approver presses Stop. Why: ${p.reason}`, 3000) } });
+    blocks.push({
+      type: 'actions',
+      block_id: BLOCK_DECISION,
+      elements: [
+        { type: 'button', action_id: ACTION_STOP, style: 'danger', text: { type: 'plain_text', text: 'Stop automatic rollback' }, value: p.id },
+        { type: 'button', action_id: ACTION_APPROVE, text: { type: 'plain_text', text: 'Approve now' }, value: p.id },
+      ],
+    });
+  } else if (p.state === 'pending') {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`Who may approve: ${whoMayApprove(approvers)}. The requester cannot approve.`, 3000) }] });
     blocks.push({
       type: 'actions',
@@ -75,7 +86,12 @@ export function proposalBlocks({ proposal: p, approvers, runbookUrl, runbookPath
     });
   } else {
     const outcome = p.decisionReason ? `${describeState(p.state)}: ${p.decisionReason}` : describeState(p.state);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Outcome:* ${outcome}`, 3000) } });
+    const glass = p.breakGlass ? `\n🚨 *Break-glass* by <@${p.decidedBy}>: ${p.breakGlass}` : '';
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Outcome:* ${outcome}${glass}`, 3000) } });
+    if (p.state === 'not_recovered' && p.fromVersion) {
+      blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'The rollback did not help: it counts as a rollback that did not help. Rolling forward needs the same approvals.' }] });
+      blocks.push({ type: 'actions', block_id: BLOCK_DECISION, elements: [{ type: 'button', action_id: ACTION_ROLL_FORWARD, text: { type: 'plain_text', text: clip(`Roll forward to ${p.fromVersion}`, 75) }, value: p.id }] });
+    }
   }
   return blocks;
 }

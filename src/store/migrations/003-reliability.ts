@@ -31,6 +31,24 @@ export const reliability: Migration = {
     );
     CREATE INDEX deploys_service_at ON deploys (service, at);
 
+    -- Automatic proposals and break-glass executions.
+    ALTER TABLE proposals ADD COLUMN automatic INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE proposals ADD COLUMN auto_execute_at TEXT;
+    ALTER TABLE proposals ADD COLUMN break_glass TEXT;
+
+    -- Continuous analysis: every measurement of every watched SLI, with its verdict and reason.
+    CREATE TABLE measurements (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      service TEXT NOT NULL,
+      sli TEXT NOT NULL,
+      at TEXT NOT NULL,
+      verdict TEXT NOT NULL CHECK (verdict IN ('ok', 'breach', 'no_data', 'error')),
+      value REAL,
+      baseline REAL,
+      reason TEXT NOT NULL
+    );
+    CREATE INDEX measurements_service_sli ON measurements (service, sli, seq);
+
     -- Execution attempts, so a restart knows what was tried and never re-runs blindly.
     CREATE TABLE executions (
       proposal_id TEXT PRIMARY KEY REFERENCES proposals (id),

@@ -1,0 +1,105 @@
+import type { ResolvedService } from '../config/policy.js';
+import { evaluateSeries, judge, type SeriesVerdict } from '../domain/analysis.js';
+import type { Incident } from '../domain/incident.js';
+import { fillFromDeploys } from '../domain/deploy-history.js';
+import type { Deps } from './deps.js';
+import { proposeRollback } from './propose-rollback.js';
+import { recordStep } from './record-step.js';
+
+/**
+ * One analysis pass: every service with a `decision:` policy is measured while a new version
+ * bakes, and while an incident is open. A breach streak proposes (or, where allowed, starts an
+ * automatic rollback); an inconclusive streak tells people "cannot see, will not act".
+ */
+export async function analyzeServices(deps: Deps): Promise<void> {
+  for (const name of Object.keys(deps.policy.services)) {
+    const svc = deps.service(name);
+    if (!svc?.decision) continue;
+    try {
+      await analyzeService(deps, svc);
+    } catch (err) {
+      deps.log.error({ err, service: name }, 'analysis pass failed');
+    }
+  }
+}
+
+export async function analyzeService(deps: Deps, svc: ResolvedService): Promise<SeriesVerdict[] | undefined> {
+  const d = svc.decision!;
+  const now = deps.clock.now();
+  const reported = await deps.adapter(svc.name).versions();
+  const versions = fillFromDeploys(reported, deps.store.deploys.recent(svc.name), new Set());
+  const incident = deps.store.incidents.openFor(svc.name);
+  const baking = versions.deployedAt !== null && now.getTime() - versions.deployedAt.getTime() <= d.bakeWindow;
+  if (!baking && !incident) return undefined;
+
+  // The series starts at the deploy (or the incident), so older history cannot trigger.
+  const since = new Date(Math.max(versions.deployedAt?.getTime() ?? 0, incident ? Date.parse(incident.openedAt) : 0, now.getTime() - 24 * 3_600_000)).toISOString();
+  const baselineAt = versions.deployedAt ? new Date(versions.deployedAt.getTime() - 60_000) : new Date(now.getTime() - svc.baselineOffset);
+  const verdicts: { sli: string; verdict: SeriesVerdict }[] = [];
+  for (const sli of svc.slis) {
+    const source = deps.sliSource(sli.source);
+    const measured = await source.measure(sli, { service: svc.name, now, baselineAt, currentVersion: versions.current, baselineVersion: versions.lastGood }).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
+    let samples: { baselineSamples?: (number | null)[]; currentSamples?: (number | null)[] } = {};
+    if (sli.judge?.kind === 'mann-whitney' && source.range) {
+      const span = Math.min(d.bakeWindow, 3_600_000);
+      const [b, c] = await Promise.all([
+        source.range(sli, { start: new Date(baselineAt.getTime() - span), end: baselineAt, stepSeconds: 60 }),
+        source.range(sli, { start: new Date(now.getTime() - span), end: now, stepSeconds: 60 }),
+      ]);
+      samples = { baselineSamples: 'points' in b ? b.points.map(([, v]) => v) : [], currentSamples: 'points' in c ? c.points.map(([, v]) => v) : [] };
+    }
+    const m = 'error' in measured
+      ? judge(sli.judge ?? { kind: 'absolute' }, { comparator: sli.comparator, threshold: sli.threshold, baseline: null, current: null, error: measured.error })
+      : judge(sli.judge ?? { kind: 'absolute' }, { comparator: sli.comparator, threshold: sli.threshold, baseline: measured.baseline, current: measured.current, ...samples });
+    deps.store.tx(() => deps.store.measurements.add({
+      service: svc.name, sli: sli.name, at: now.toISOString(), verdict: m.verdict,
+      value: 'error' in measured ? null : measured.current, baseline: 'error' in measured ? null : measured.baseline, reason: m.reason,
+    }));
+    const series = deps.store.measurements.since(svc.name, sli.name, since);
+    verdicts.push({ sli: sli.name, verdict: evaluateSeries(series, { failureLimit: d.failureLimit, inconclusiveLimit: d.inconclusiveLimit }) });
+    // Escalate once per streak: exactly when it reaches the limit.
+    const v = verdicts[verdicts.length - 1]!.verdict;
+    if (v.phase === 'blind' && tailBlind(series) === d.inconclusiveLimit) await escalateBlind(deps, svc, incident, sli.name, v);
+  }
+
+  const degraded = verdicts.filter((v) => v.verdict.phase === 'degraded');
+  if (degraded.length > 0) {
+    const reason = degraded.map((v) => `${v.sli}: ${v.verdict.reason}`).join('; ');
+    await triggerRollback(deps, svc, incident, reason);
+  }
+  return verdicts.map((v) => v.verdict);
+}
+
+function tailBlind(series: readonly { verdict: string }[]): number {
+  let n = 0;
+  for (let i = series.length - 1; i >= 0 && (series[i]!.verdict === 'no_data' || series[i]!.verdict === 'error'); i--) n++;
+  return n;
+}
+
+async function escalateBlind(deps: Deps, svc: ResolvedService, incident: Incident | undefined, sli: string, v: SeriesVerdict): Promise<void> {
+  const live = deps.store.proposals.liveFor(svc.name);
+  deps.store.tx(() => recordStep(deps, {
+    incidentId: incident?.id ?? null, proposalId: live?.id ?? null, actor: 'policy', action: 'analysis.blind',
+    text: `👀 ${svc.name} ${sli}: ${v.reason} A human must look: ${v.phase === 'blind' && v.cause === 'error' ? 'the metrics backend is failing' : 'there is no data'}.`,
+  }));
+  deps.kickOutbox();
+}
+
+/** A degraded streak: join the live proposal, or open (or join) the incident and propose. */
+async function triggerRollback(deps: Deps, svc: ResolvedService, incident: Incident | undefined, reason: string): Promise<void> {
+  const live = deps.store.proposals.liveFor(svc.name);
+  if (live) {
+    deps.store.tx(() => deps.store.audit.append({ at: deps.clock.now().toISOString(), incidentId: live.incidentId, proposalId: live.id, actor: 'policy', action: 'trigger.absorbed', details: { reason } }));
+    return;
+  }
+  const opened = incident ?? deps.store.tx(() => {
+    const existing = deps.store.incidents.openFor(svc.name);
+    if (existing) return existing;
+    const now = deps.clock.now().toISOString();
+    const created: Incident = { id: deps.ids.next('inc'), service: svc.name, status: 'open', title: `SLI degradation: ${reason}`.slice(0, 300), severity: null, channelId: null, openedAt: now, resolvedAt: null, resolvedBy: null, postmortemPath: null };
+    deps.store.incidents.insert(created);
+    recordStep(deps, { incidentId: created.id, proposalId: null, actor: 'policy', action: 'incident.opened', text: `🚨 Incident ${created.id} opened by analysis for ${svc.name}: ${reason}` });
+    return created;
+  });
+  await proposeRollback(deps, opened.id, { requestedBy: 'policy', reason, trigger: 'analysis' });
+}
