@@ -26,6 +26,9 @@ export type ResolveCheck = { ok: true } | { ok: false; code: 'already_resolved' 
 export function canResolve(incident: Incident, firingAlerts: number, by: 'alerts' | 'person'): ResolveCheck {
   if (incident.status === 'resolved') return { ok: false, code: 'already_resolved', message: `Incident ${incident.id} is already resolved.` };
   // Not even a person may close an incident whose alerts still fire: silence them at the source first.
-  if (firingAlerts > 0) return { ok: false, code: 'alerts_firing', message: `${firingAlerts} alert(s) still firing; the incident resolves when they do.` };
+  if (firingAlerts > 0) {
+    const hint = by === 'person' ? ' Fix or silence them at the source; the incident then resolves by itself.' : '';
+    return { ok: false, code: 'alerts_firing', message: `${firingAlerts} alert(s) still firing.${hint}` };
+  }
   return { ok: true };
 }
