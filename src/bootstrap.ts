@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RequestListener, Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { CoordinatedAdapter } from './adapters/coordinated.js';
 import { createAdapter } from './adapters/factory.js';
 import type { Deps } from './app/deps.js';
 import type { Checkpoint } from './ports/checkpoint.js';
@@ -116,7 +117,10 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
       if (!a) {
         const svc = policy.services[service];
         if (!svc) throw new Error(`unknown service ${service}`);
-        a = createAdapter(service, svc.adapter, { db, clock, env: opts.secrets ?? {} });
+        const adapterDeps = { db, clock, env: opts.secrets ?? {} };
+        a = Array.isArray(svc.adapter)
+          ? new CoordinatedAdapter(svc.adapter.map((c) => createAdapter(service, c, adapterDeps)))
+          : createAdapter(service, svc.adapter, adapterDeps);
         if (opts.wrapAdapter) a = opts.wrapAdapter(service, a);
         adapters.set(service, a);
       }

@@ -82,7 +82,10 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
   const now = deps.clock.now();
   // A minute before the deploy: the sample at the deploy instant may already be the new version's.
   const baselineAt = versions.deployedAt ? new Date(versions.deployedAt.getTime() - 60_000) : new Date(now.getTime() - svc.baselineOffset);
-  const readings = await takeSnapshot(deps, svc, { baselineAt, currentVersion: versions.current, baselineVersion: versions.lastGood });
+  const [readings, preflight] = await Promise.all([
+    takeSnapshot(deps, svc, { baselineAt, currentVersion: versions.current, baselineVersion: versions.lastGood }),
+    deps.adapter(svc.name).preflight(versions.lastGood).catch((err: unknown) => ({ ok: false, checks: [{ name: 'pre-flight', ok: false, detail: err instanceof Error ? err.message : String(err) }] })),
+  ]);
   const created = deps.clock.now();
   const outcome = decideOutcome(deps, svc, { target: versions.lastGood, severity: req.severity ?? null, trigger: req.trigger ?? (req.requestedBy === 'alert' ? 'alert' : 'person') });
   const proposal: Proposal = {
@@ -92,8 +95,9 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
     expiresAt: new Date(created.getTime() + svc.proposalTtl).toISOString(), decidedAt: null, decidedBy: null,
     decisionReason: null, executedAt: null, verifiedAt: null, sliBefore: readings, sliAfter: null,
     executionDetail: null, channelId, messageTs: null,
-    automatic: outcome.automatic,
-    autoExecuteAt: outcome.automatic ? new Date(created.getTime() + outcome.graceMs).toISOString() : null,
+    preflight,
+    automatic: outcome.automatic && preflight.ok,
+    autoExecuteAt: outcome.automatic && preflight.ok ? new Date(created.getTime() + outcome.graceMs).toISOString() : null,
     breakGlass: null,
   };
   const inserted = deps.store.tx(() => {
@@ -108,7 +112,9 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
       text: `📋 Proposed rollback of ${svc.name} ${proposal.fromVersion ?? 'unknown'} → ${proposal.toVersion} (${req.reason}). SLIs: ${sliText}. Needs ${proposal.requiredApprovals} approval(s) before ${proposal.expiresAt}.`,
       details: { from: proposal.fromVersion, to: proposal.toVersion, sli: readings, requiredApprovals: proposal.requiredApprovals },
     });
-    if (proposal.automatic) {
+    if (!preflight.ok) {
+      recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'backstop', action: 'preflight.failed', text: `⛔ Pre-flight failed for ${proposal.toVersion}: ${preflight.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')}. This rollback cannot be approved; fix the target or roll forward.` });
+    } else if (proposal.automatic) {
       recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'policy', action: 'proposal.automatic', text: `🤖 Automatic rollback at ${proposal.autoExecuteAt} unless an approver presses *Stop*. Why: ${req.reason}.` });
     } else if (outcome.refusal) {
       recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'policy', action: 'automatic.refused', text: `Automatic rollback is not allowed now (${outcome.refusal}); waiting for approvers instead.` });

@@ -104,7 +104,8 @@ export const serviceSchema = z.object({
   critical: z.boolean().default(false),
   requiredApprovals: z.number().int().min(1).max(10).optional(),
   approvers: approversSchema,
-  adapter: adapterSchema,
+  /** One target, or several that roll back together in this order (coordinated rollback). */
+  adapter: z.union([adapterSchema, z.array(adapterSchema).min(2, 'a coordinated rollback lists at least two targets')]),
   slis: z.array(sliSchema).min(1, 'give at least one SLI'),
   runbook: z.string().min(1).optional(),
   settle: durationSchema.optional(),
@@ -112,6 +113,11 @@ export const serviceSchema = z.object({
   /** Used for the SLI baseline when the adapter does not know the deploy time. */
   baselineOffset: durationSchema.optional(),
   decision: decisionSchema.optional(),
+  /**
+   * Staged rollback where the target can split traffic: percentages sent to the good version,
+   * with SLIs re-checked after each (e.g. [50, 100]). The last stage must be 100.
+   */
+  stages: z.array(z.number().int().min(1).max(100)).min(1).refine((s) => s[s.length - 1] === 100, 'the last stage must be 100').refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]!), 'stages must increase').optional(),
 }).strict();
 
 const serviceName = z.string().regex(/^[a-z0-9][a-z0-9-_]{0,59}$/, 'lowercase letters, digits, "-" and "_", at most 60 characters');

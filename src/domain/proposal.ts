@@ -60,6 +60,8 @@ export interface Proposal {
   autoExecuteAt?: string | null;
   /** Set when an admin executed without the full quorum: the written reason. */
   breakGlass?: string | null;
+  /** The target's own checks before anyone approves; a failed one blocks approval. */
+  preflight?: { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] } | null;
 }
 
 export type ProposalEvent =
@@ -73,6 +75,8 @@ export type ProposalEvent =
   | { type: 'start_execution' }
   | { type: 'execution_succeeded'; detail: string }
   | { type: 'execution_failed'; detail: string }
+  | { type: 'stage_done'; percent: number; readings: SliReading[] }
+  | { type: 'stage_halted'; percent: number; readings: SliReading[] }
   | { type: 'verification'; readings: SliReading[]; recovered: boolean };
 
 export type Effect =
@@ -93,6 +97,8 @@ export type AuditAction =
   | 'execution.started'
   | 'execution.succeeded'
   | 'execution.failed'
+  | 'execution.stage'
+  | 'execution.halted'
   | 'verification.recovered'
   | 'verification.not_recovered';
 
@@ -100,7 +106,8 @@ export type RefusalCode =
   | 'not_pending'
   | 'expired'
   | 'already_approved'
-  | 'invalid_transition';
+  | 'invalid_transition'
+  | 'preflight_failed';
 
 export type TransitionResult =
   | { ok: true; proposal: Proposal; effects: Effect[] }
@@ -141,6 +148,7 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
     case 'approve': {
       if (p.state !== 'pending') return refuse('not_pending', `This proposal is already ${describeState(p.state)}.`);
       if (isExpired(p, now)) return expireInstead(p, now);
+      if (p.preflight && !p.preflight.ok) return refuse('preflight_failed', `Pre-flight failed, so this rollback cannot be approved: ${failedChecks(p)}.`);
       if (p.approvals.some((a) => a.user === event.user)) {
         return refuse('already_approved', `You already approved this proposal; it needs ${p.requiredApprovals} distinct approvers.`);
       }
@@ -181,6 +189,7 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
     case 'auto_execute': {
       if (p.state !== 'pending' || !p.automatic) return refuse('invalid_transition', 'Only a pending automatic proposal executes on its own.');
       if (!p.autoExecuteAt || now.getTime() < Date.parse(p.autoExecuteAt)) return refuse('invalid_transition', 'The grace period has not ended.');
+      if (p.preflight && !p.preflight.ok) return refuse('preflight_failed', `Pre-flight failed: ${failedChecks(p)}.`);
       // A restart long after the grace period must not act on a stale decision.
       if (isExpired(p, now)) return expireInstead(p, now);
       return ok(next(p, { state: 'approved', decidedAt: at, decidedBy: 'policy' }), [
@@ -197,6 +206,7 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
     case 'break_glass': {
       if (p.state !== 'pending') return refuse('not_pending', `This proposal is already ${describeState(p.state)}.`);
       if (isExpired(p, now)) return expireInstead(p, now);
+      if (p.preflight && !p.preflight.ok) return refuse('preflight_failed', `Pre-flight failed, not even break-glass can run it: ${failedChecks(p)}.`);
       const reason = event.reason.trim();
       if (reason.length < 10) return refuse('invalid_transition', 'Break-glass needs a written reason (at least 10 characters).');
       return ok(next(p, { state: 'approved', decidedAt: at, decidedBy: event.user, breakGlass: reason }), [
@@ -223,6 +233,18 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
         { type: 'announce', action: 'execution.failed', text: `❌ Rollback of ${p.service} to ${p.toVersion} failed: ${event.detail}. Nothing is reported as rolled back; follow the runbook.` },
       ]);
     }
+    case 'stage_done': {
+      if (p.state !== 'executing') return refuse('invalid_transition', `No staged rollback is running for a proposal that is ${describeState(p.state)}.`);
+      return ok(next(p, {}), [
+        { type: 'announce', action: 'execution.stage', text: `↗️ ${event.percent}% of traffic on ${p.toVersion}: SLIs improved (${event.readings.map((r) => `${r.name} ${r.reason}`).join('; ')}). Continuing.` },
+      ]);
+    }
+    case 'stage_halted': {
+      if (p.state !== 'executing') return refuse('invalid_transition', `No staged rollback is running for a proposal that is ${describeState(p.state)}.`);
+      return ok(next(p, { state: 'not_recovered', executedAt: at, verifiedAt: at, sliAfter: event.readings, executionDetail: `stopped at ${event.percent}%` }), [
+        { type: 'announce', action: 'execution.halted', text: `🛑 Stopped at ${event.percent}% of traffic on ${p.toVersion}: the SLIs did not improve (${event.readings.map((r) => `${r.name} ${r.reason}`).join('; ')}). Traffic stays split at ${event.percent}%; a human decides whether to continue or roll forward.` },
+      ]);
+    }
     case 'verification': {
       if (p.state !== 'executed') return refuse('invalid_transition', `Cannot verify a proposal that is ${describeState(p.state)}.`);
       const state: ProposalState = event.recovered ? 'verified' : 'not_recovered';
@@ -233,6 +255,10 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
       ]);
     }
   }
+}
+
+function failedChecks(p: Proposal): string {
+  return (p.preflight?.checks ?? []).filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ');
 }
 
 function ok(proposal: Proposal, effects: Effect[]): TransitionResult {

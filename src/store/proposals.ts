@@ -26,8 +26,9 @@ const row = z.object({
   decided_at: z.string().nullable(), decided_by: z.string().nullable(), decision_reason: z.string().nullable(),
   executed_at: z.string().nullable(), verified_at: z.string().nullable(), sli_before: z.string(), sli_after: z.string().nullable(),
   execution_detail: z.string().nullable(), channel_id: z.string(), message_ts: z.string().nullable(),
-  automatic: z.number(), auto_execute_at: z.string().nullable(), break_glass: z.string().nullable(),
+  automatic: z.number(), auto_execute_at: z.string().nullable(), break_glass: z.string().nullable(), preflight: z.string().nullable(),
 });
+const preflight = z.object({ ok: z.boolean(), checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })) });
 
 function toProposal(r: unknown): Proposal {
   const x = row.parse(r);
@@ -41,6 +42,7 @@ function toProposal(r: unknown): Proposal {
     sliAfter: x.sli_after === null ? null : (readings.parse(JSON.parse(x.sli_after)) as SliReading[]),
     executionDetail: x.execution_detail, channelId: x.channel_id, messageTs: x.message_ts,
     automatic: x.automatic === 1, autoExecuteAt: x.auto_execute_at, breakGlass: x.break_glass,
+    preflight: x.preflight === null ? null : preflight.parse(JSON.parse(x.preflight)),
   };
 }
 
@@ -53,6 +55,7 @@ function params(p: Proposal) {
     sliBefore: JSON.stringify(p.sliBefore), sliAfter: p.sliAfter === null ? null : JSON.stringify(p.sliAfter),
     executionDetail: p.executionDetail, channelId: p.channelId, messageTs: p.messageTs,
     automatic: p.automatic ? 1 : 0, autoExecuteAt: p.autoExecuteAt ?? null, breakGlass: p.breakGlass ?? null,
+    preflight: p.preflight ? JSON.stringify(p.preflight) : null,
   };
 }
 
@@ -85,10 +88,10 @@ export class ProposalRepo {
   insert(p: Proposal): void {
     this.db.prepare(`INSERT INTO proposals (id, incident_id, service, state, rev, from_version, to_version, requested_by, reason, required_approvals, approvals,
         created_at, expires_at, decided_at, decided_by, decision_reason, executed_at, verified_at, sli_before, sli_after, execution_detail, channel_id, message_ts,
-        automatic, auto_execute_at, break_glass)
+        automatic, auto_execute_at, break_glass, preflight)
       VALUES (@id, @incidentId, @service, @state, @rev, @fromVersion, @toVersion, @requestedBy, @reason, @requiredApprovals, @approvals,
         @createdAt, @expiresAt, @decidedAt, @decidedBy, @decisionReason, @executedAt, @verifiedAt, @sliBefore, @sliAfter, @executionDetail, @channelId, @messageTs,
-        @automatic, @autoExecuteAt, @breakGlass)`).run(params(p));
+        @automatic, @autoExecuteAt, @breakGlass, @preflight)`).run(params(p));
   }
 
   /**

@@ -54,6 +54,10 @@ export function proposalBlocks({ proposal: p, approvers, runbookUrl, runbookPath
     },
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*SLIs before rollback*\n\`\`\`${sliTable(p.sliBefore)}\`\`\``, 3000) } },
   ];
+  if (p.preflight) {
+    const lines = p.preflight.checks.map((c) => `${c.ok ? '✅' : '❌'} ${c.name}: ${c.detail}`);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Pre-flight ${p.preflight.ok ? 'passed' : 'FAILED: approval is blocked'}*\n${lines.join('\n')}`, 3000) } });
+  }
   if (p.sliAfter) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*SLIs after rollback*\n\`\`\`${sliTable(p.sliAfter, 'after')}\`\`\``, 3000) } });
   }
@@ -74,6 +78,8 @@ export function proposalBlocks({ proposal: p, approvers, runbookUrl, runbookPath
         { type: 'button', action_id: ACTION_APPROVE, text: { type: 'plain_text', text: 'Approve now' }, value: p.id },
       ],
     });
+  } else if (p.state === 'pending' && p.preflight && !p.preflight.ok) {
+    blocks.push({ type: 'actions', block_id: BLOCK_DECISION, elements: [{ type: 'button', action_id: ACTION_REJECT, text: { type: 'plain_text', text: 'Dismiss' }, value: p.id }] });
   } else if (p.state === 'pending') {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`Who may approve: ${whoMayApprove(approvers)}. The requester cannot approve.`, 3000) }] });
     blocks.push({

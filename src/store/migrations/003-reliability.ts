@@ -35,6 +35,7 @@ export const reliability: Migration = {
     ALTER TABLE proposals ADD COLUMN automatic INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE proposals ADD COLUMN auto_execute_at TEXT;
     ALTER TABLE proposals ADD COLUMN break_glass TEXT;
+    ALTER TABLE proposals ADD COLUMN preflight TEXT;
 
     -- Continuous analysis: every measurement of every watched SLI, with its verdict and reason.
     CREATE TABLE measurements (
