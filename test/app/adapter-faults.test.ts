@@ -5,19 +5,15 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { handleAlerts } from '../../src/app/handle-alerts.js';
 import { recordDecision } from '../../src/app/record-decision.js';
 import type { ExecuteOutcome, ExecuteRequest, RollbackAdapter } from '../../src/ports/rollback-adapter.js';
-import { buildHarness, firingAlert } from '../support/harness.js';
+import { buildHarness, DelegatingAdapter, firingAlert } from '../support/harness.js';
 
 /** Wraps the real adapter and fails its first `failures` calls the way a sick target does. */
-class FlakyAdapter implements RollbackAdapter {
+class FlakyAdapter extends DelegatingAdapter {
   calls: ExecuteRequest[] = [];
-  constructor(private readonly inner: RollbackAdapter, private failures: number, private readonly failure: ExecuteOutcome) {}
-  get kind() { return this.inner.kind; }
-  describe() { return this.inner.describe(); }
-  versions() { return this.inner.versions(); }
-  plan(to: string) { return this.inner.plan(to); }
-  preflight(to: string) { return this.inner.preflight(to); }
-  readBack(to: string) { return this.inner.readBack(to); }
-  async execute(req: ExecuteRequest): Promise<ExecuteOutcome> {
+  constructor(inner: RollbackAdapter, private failures: number, private readonly failure: ExecuteOutcome) {
+    super(inner);
+  }
+  override async execute(req: ExecuteRequest): Promise<ExecuteOutcome> {
     this.calls.push(req);
     if (this.failures-- > 0) return this.failure;
     return this.inner.execute(req);

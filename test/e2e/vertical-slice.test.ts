@@ -18,6 +18,7 @@ import { SlackEmulator, type SlackMessage } from '../../src/sandbox/slack-emulat
 import { systemClock } from '../../src/runtime/system-clock.js';
 import { openDb } from '../../src/store/db.js';
 import { ACTION_APPROVE, ACTION_REJECT, ACTION_REJECT_REASON, BLOCK_REJECT_REASON, VIEW_REJECT } from '../../src/slack/ids.js';
+import { seedRegistry } from '../support/bot-fixture.js';
 import { SlackDriver } from '../support/slack-driver.js';
 
 const SIGNING_SECRET = 'e2e-signing-secret-0123456789';
@@ -42,12 +43,9 @@ beforeAll(async () => {
   emu.addChannel({ id: incidentChannel.id, name: incidentChannel.name, members: Object.values(users).map((u) => u.id) });
 
   // An earlier good release v41, then the bad v42: what `npx backstop registry` would have recorded.
+  seedRegistry(dbFile);
   const seed = openDb(dbFile);
   const registry = new LocalRegistry(seed, systemClock);
-  registry.register('fraud-scorer', 'v41');
-  registry.register('fraud-scorer', 'v42');
-  registry.promote('fraud-scorer', 'v41', { actor: 'ci', reason: 'release' });
-  registry.promote('fraud-scorer', 'v42', { actor: 'ci', reason: 'release' });
   registry.register('ranker', 'r1');
   registry.register('ranker', 'r2');
   registry.promote('ranker', 'r1', { actor: 'ci', reason: 'release' });

@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { ACTION_APPROVE } from '../../src/slack/ids.js';
 import { AuditLog } from '../../src/store/audit-log.js';
 import { openDb } from '../../src/store/db.js';
 import { AM_TOKEN, BOT_TOKEN, CHANNEL, policyYaml, seedRegistry, SIGNING_SECRET, startEmulator, USERS } from '../support/bot-fixture.js';
+import { freePort } from '../support/net.js';
 import { SlackDriver } from '../support/slack-driver.js';
 import { alertmanagerFiring } from './endpoints.js';
 
@@ -23,15 +23,6 @@ beforeAll(async () => {
   emu = await startEmulator();
 });
 afterAll(() => emu?.stop());
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function startBot(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });

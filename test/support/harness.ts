@@ -4,7 +4,7 @@ import type { Deps } from '../../src/app/deps.js';
 import { OutboxDrainer } from '../../src/app/outbox-drainer.js';
 import { parsePolicy, resolveService, type Policy } from '../../src/config/policy.js';
 import { createLogger } from '../../src/log/logger.js';
-import type { ExecuteRequest, RollbackAdapter } from '../../src/ports/rollback-adapter.js';
+import type { ExecuteOutcome, ExecuteRequest, RollbackAdapter } from '../../src/ports/rollback-adapter.js';
 import { TaskTracker } from '../../src/runtime/task-tracker.js';
 import { proposalBlocks, proposalText } from '../../src/slack/views/proposal.js';
 import { staticSliSource } from '../../src/sli/static-source.js';
@@ -28,17 +28,22 @@ services:
     runbook: https://runbooks.example/fraud-scorer
 `;
 
-/** Counts executions on the way to the real local-registry adapter. */
-export class CountingAdapter implements RollbackAdapter {
-  executions: ExecuteRequest[] = [];
-  constructor(private readonly inner: RollbackAdapter) {}
+/** Passes every call to a real adapter; subclasses intercept what a test needs to see or break. */
+export class DelegatingAdapter implements RollbackAdapter {
+  constructor(protected readonly inner: RollbackAdapter) {}
   get kind() { return this.inner.kind; }
   describe() { return this.inner.describe(); }
   versions() { return this.inner.versions(); }
   plan(to: string) { return this.inner.plan(to); }
   preflight(to: string) { return this.inner.preflight(to); }
   readBack(to: string) { return this.inner.readBack(to); }
-  async execute(req: ExecuteRequest) {
+  execute(req: ExecuteRequest): Promise<ExecuteOutcome> { return this.inner.execute(req); }
+}
+
+/** Counts executions on the way to the real local-registry adapter. */
+export class CountingAdapter extends DelegatingAdapter {
+  executions: ExecuteRequest[] = [];
+  override async execute(req: ExecuteRequest) {
     this.executions.push(req);
     return this.inner.execute(req);
   }
