@@ -11,6 +11,8 @@ RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: no compiler, no dev dependencies, not root.
 FROM node:20-bookworm-slim
+# git (and ssh for ssh remotes) for the gitops adapter; nothing else beyond Node.
+RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     PORT=3000 \
     BACKSTOP_DB=/data/backstop.db \

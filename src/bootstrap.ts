@@ -118,9 +118,9 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
         const svc = policy.services[service];
         if (!svc) throw new Error(`unknown service ${service}`);
         const adapterDeps = { db, clock, env: opts.secrets ?? {} };
-        a = Array.isArray(svc.adapter)
-          ? new CoordinatedAdapter(svc.adapter.map((c) => createAdapter(service, c, adapterDeps)))
-          : createAdapter(service, svc.adapter, adapterDeps);
+        a = svc.adapters
+          ? new CoordinatedAdapter(svc.adapters.map((c) => createAdapter(service, c, adapterDeps)))
+          : createAdapter(service, svc.adapter!, adapterDeps);
         if (opts.wrapAdapter) a = opts.wrapAdapter(service, a);
         adapters.set(service, a);
       }

@@ -88,8 +88,9 @@ export const kserveAdapterSchema = z.object({
 export const gitopsAdapterSchema = z.object({
   kind: z.literal('gitops'),
   /** Clone URL (https or ssh) or a local path of the repository the GitOps controller syncs. */
-  repo: z.string().min(1),
-  branch: z.string().min(1).default('main'),
+  repo: z.string().min(1).refine((r) => !r.startsWith('-'), 'a clone URL or path'),
+  // Passed to git as arguments: a leading "-" would read as an option.
+  branch: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._/-]*$/, 'a branch name such as main').default('main'),
   /** YAML file inside the repository. */
   file: z.string().min(1).refine((f) => !f.startsWith('/') && !f.split('/').includes('..'), 'a path inside the repository'),
   /** Dotted path of the value in that file, e.g. `image.tag`. */

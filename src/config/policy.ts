@@ -104,8 +104,10 @@ export const serviceSchema = z.object({
   critical: z.boolean().default(false),
   requiredApprovals: z.number().int().min(1).max(10).optional(),
   approvers: approversSchema,
-  /** One target, or several that roll back together in this order (coordinated rollback). */
-  adapter: z.union([adapterSchema, z.array(adapterSchema).min(2, 'a coordinated rollback lists at least two targets')]),
+  /** The rollback target. */
+  adapter: adapterSchema.optional(),
+  /** Instead of `adapter`: several targets that roll back together, in this order (coordinated rollback). */
+  adapters: z.array(adapterSchema).min(2, 'a coordinated rollback lists at least two targets').optional(),
   slis: z.array(sliSchema).min(1, 'give at least one SLI'),
   runbook: z.string().min(1).optional(),
   settle: durationSchema.optional(),
@@ -118,7 +120,11 @@ export const serviceSchema = z.object({
    * with SLIs re-checked after each (e.g. [50, 100]). The last stage must be 100.
    */
   stages: z.array(z.number().int().min(1).max(100)).min(1).refine((s) => s[s.length - 1] === 100, 'the last stage must be 100').refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]!), 'stages must increase').optional(),
-}).strict();
+}).strict().superRefine((svc, ctx) => {
+  if (!svc.adapter === !svc.adapters) {
+    ctx.addIssue({ code: 'custom', path: ['adapter'], message: 'give exactly one of `adapter` (one target) or `adapters` (a coordinated list)' });
+  }
+});
 
 const serviceName = z.string().regex(/^[a-z0-9][a-z0-9-_]{0,59}$/, 'lowercase letters, digits, "-" and "_", at most 60 characters');
 

@@ -8,7 +8,7 @@ const min = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 
 export function explainPolicy(svc: ResolvedService): string {
   const lines = [`*What Backstop does for ${svc.name}*`];
   lines.push(`• Alerts whose labels match ${Object.entries(svc.match).map(([k, v]) => `\`${k}=${v}\``).join(' and ')} open or join its incident.`);
-  const targets = Array.isArray(svc.adapter) ? `${svc.adapter.map((a) => a.kind).join(', then ')} together (all pre-flighted first; put back if one fails)` : svc.adapter.kind;
+  const targets = svc.adapters ? `${svc.adapters.map((a) => a.kind).join(', then ')} together (all pre-flighted first; put back if one fails)` : svc.adapter!.kind;
   lines.push(`• Rollbacks go through ${targets} and need ${svc.requiredApprovals} distinct approval(s)${svc.critical ? ' (critical service: never fewer than two)' : ''} from ${whoMayApprove(svc.approvers)}; whoever requests one cannot approve it. Unapproved proposals expire after ${min(svc.proposalTtl)}.`);
   for (const s of svc.slis) {
     const j = s.judge?.kind === 'relative' ? ` and ${s.judge.factor}× worse than the baseline` : s.judge?.kind === 'mann-whitney' ? ` with a Mann-Whitney test at ${s.judge.confidence} confidence` : '';

@@ -1,6 +1,8 @@
 import { core } from './001-core.js';
 import { localRegistry } from './002-local-registry.js';
 import { reliability } from './003-reliability.js';
+import { adapterLedger } from './004-adapter-ledger.js';
+import { drills } from './005-drills.js';
 
 export interface Migration {
   version: number;
@@ -9,4 +11,4 @@ export interface Migration {
 }
 
 /** Append-only: a released migration is never edited, only followed by a new one. */
-export const migrations: readonly Migration[] = [core, localRegistry, reliability];
+export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills];

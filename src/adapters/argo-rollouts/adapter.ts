@@ -1,0 +1,318 @@
+import { z } from 'zod';
+import type { Clock } from '../../ports/clock.js';
+import type { ExecuteOutcome, ExecuteRequest, PreflightResult, ReadBack, RollbackAdapter, RollbackPlan, VersionState } from '../../ports/rollback-adapter.js';
+import { ANNOTATION } from '../kubernetes/adapter.js';
+import { isOk, kubeFailure, type KubeClient, type KubeFailure, type KubeResponse } from '../kubernetes/client.js';
+import {
+  ROLLOUT_FLAVOUR,
+  currentVersion,
+  findRevision,
+  knownVersions,
+  labelSelector,
+  objectMeta,
+  podTemplate,
+  previousVersion,
+  replicaSetSchema,
+  revisions,
+  selectorQuery,
+  withoutHash,
+  type Revision,
+  type VersionSelector,
+} from '../kubernetes/workload.js';
+import type { TargetLedger } from '../ledger.js';
+import { clip, pollUntil, type Poll } from '../support.js';
+
+/**
+ * Rolls an Argo Rollout back with the patches its kubectl plugin sends:
+ * - a running canary is first aborted (merge patch `{"status":{"abort":true}}` on the status
+ *   subresource), which moves all traffic to the stable ReplicaSet at once;
+ * - then `undo`: a JSON patch replacing `/spec/template` with the chosen revision's template,
+ *   because an abort alone leaves the spec on the bad version and a retry would resume it;
+ * - when the target is not the stable ReplicaSet (an older revision), the controller would
+ *   walk the canary steps back towards it, so `promoteFull` skips the steps: in an incident
+ *   the known-good version goes to 100 % at once.
+ *
+ * `shiftTraffic` (only during a canary, only towards its stable version): 100 % aborts;
+ * anything less replaces the canary steps with `[setWeight: 100 - percent, pause: {}]`. The
+ * controller restarts changed steps at index 0, so the canary is held at that weight until
+ * someone acts. This edits `spec.strategy`: a GitOps tool with self-heal will revert it.
+ */
+
+export interface ArgoRolloutsOptions extends VersionSelector {
+  targetId: string;
+  namespace: string;
+  rollout: string;
+  rolloutTimeoutMs: number;
+  pollIntervalMs: number;
+  progress?: (line: string) => void;
+}
+
+const rolloutSchema = z.object({
+  metadata: objectMeta,
+  spec: z.object({
+    replicas: z.number().optional(),
+    selector: labelSelector.optional(),
+    template: podTemplate.optional(),
+    workloadRef: z.object({ kind: z.string().optional(), name: z.string().optional() }).loose().optional(),
+    strategy: z.object({
+      canary: z.object({ steps: z.array(z.unknown()).optional() }).loose().optional(),
+      blueGreen: z.unknown().optional(),
+    }).loose().optional(),
+  }).loose(),
+  status: z.object({
+    abort: z.boolean().optional(),
+    phase: z.string().optional(),
+    message: z.string().optional(),
+    stableRS: z.string().optional(),
+    currentPodHash: z.string().optional(),
+    // A string in Argo Rollouts, unlike a Deployment's number.
+    observedGeneration: z.union([z.string(), z.number()]).optional(),
+    replicas: z.number().optional(),
+    updatedReplicas: z.number().optional(),
+    availableReplicas: z.number().optional(),
+  }).loose().optional(),
+}).loose();
+type Rollout = z.infer<typeof rolloutSchema>;
+
+type Loaded =
+  | { ok: true; ro: Rollout; template: z.infer<typeof podTemplate>; revs: Revision[]; current: string | null; stable: Revision | undefined }
+  | { ok: false; failure: KubeFailure };
+
+function hashOf(r: Revision): string | undefined {
+  return r.rs.metadata.labels?.[ROLLOUT_FLAVOUR.hashLabel];
+}
+
+/** A canary (or blue-green preview) is under way: the desired pods are not yet the stable ones. */
+function inProgress(ro: Rollout): boolean {
+  const s = ro.status ?? {};
+  return Boolean(s.stableRS && s.currentPodHash && s.stableRS !== s.currentPodHash && !s.abort);
+}
+
+/** Done when the controller saw the latest spec and promoted the wanted pods to stable. */
+export function rolloutProgress(ro: Rollout, wantHash: string | undefined): Poll {
+  const s = ro.status ?? {};
+  if (String(s.observedGeneration ?? '') !== String(ro.metadata.generation ?? '')) return { state: 'waiting', detail: 'waiting for the controller to observe the new template' };
+  if (s.phase === 'Degraded') return { state: 'failed', retryable: false, detail: `rollout is Degraded: ${clip(s.message ?? '')}` };
+  const stableOk = wantHash === undefined || s.stableRS === wantHash;
+  if (s.phase === 'Healthy' && stableOk) return { state: 'done', detail: `Healthy, stable ReplicaSet ${s.stableRS ?? '?'}` };
+  const counts = `${s.updatedReplicas ?? 0} updated, ${s.availableReplicas ?? 0} available of ${ro.spec.replicas ?? 1}`;
+  return { state: 'waiting', detail: `${s.phase ?? 'Progressing'}${s.message ? ` (${clip(s.message, 120)})` : ''}: ${counts}` };
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export class ArgoRolloutsAdapter implements RollbackAdapter {
+  readonly kind = 'argo-rollouts';
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly opts: ArgoRolloutsOptions,
+    private readonly ledger: TargetLedger,
+    private readonly clock: Clock,
+  ) {}
+
+  describe(): string {
+    return `argo-rollouts rollout ${this.opts.namespace}/${this.opts.rollout}`;
+  }
+
+  private get path(): string {
+    return `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(this.opts.namespace)}/rollouts/${encodeURIComponent(this.opts.rollout)}`;
+  }
+
+  async versions(): Promise<VersionState> {
+    const s = await this.load();
+    if (!s.ok) throw new Error(s.failure.message);
+    const fled = this.fled();
+    // Mid-canary the stable ReplicaSet is what still serves most traffic: the natural way back.
+    const stable = s.stable && !s.stable.current && s.stable.version !== null && !fled.has(s.stable.version) ? s.stable.version : null;
+    const lastGood = stable ?? previousVersion(s.revs, s.current, fled);
+    const cur = s.revs.find((r) => r.current);
+    const created = cur?.rs.metadata.creationTimestamp;
+    const deployedAt = (s.current !== null ? this.ledger.movedAt(this.opts.targetId, s.current) : null) ?? (created ? new Date(created) : null);
+    return { current: s.current, lastGood, deployedAt };
+  }
+
+  async plan(to: string): Promise<RollbackPlan> {
+    const s = await this.load();
+    if (!s.ok) return { target: this.describe(), from: null, to, steps: [`cannot plan: ${s.failure.message}`] };
+    const target = findRevision(s.revs, to, this.opts);
+    if (!target) return { target: this.describe(), from: s.current, to, steps: [`cannot roll back: no ReplicaSet of ${this.describe()} has version ${to} (known: ${knownVersions(s.revs)})`] };
+    const steps: string[] = [];
+    if (inProgress(s.ro)) steps.push(`abort the running rollout: merge patch {"status":{"abort":true}} on the status subresource (traffic to stable ${s.stable?.version ?? s.ro.status?.stableRS ?? '?'})`);
+    steps.push(`undo: JSON-patch /spec/template from ReplicaSet ${target.rs.metadata.name} (revision ${target.revision}, ${to}), guarded by resourceVersion`);
+    const dry = await this.client.patch(this.path, 'json', this.undoPatch(s.ro, target, s.ro.metadata.resourceVersion, null), { dryRun: 'All' });
+    steps.push(isOk(dry) ? 'server dry-run (dryRun=All): accepted' : `server dry-run (dryRun=All) refused: ${kubeFailure(dry, 'PATCH').message}`);
+    if (hashOf(target) !== s.ro.status?.stableRS) steps.push(`promote fully ({"status":{"promoteFull":true}}): ${to} is not the stable ReplicaSet, so skip the canary steps back to it`);
+    steps.push(`wait up to ${Math.round(this.opts.rolloutTimeoutMs / 1000)} s for phase Healthy with ${to} stable`);
+    return { target: this.describe(), from: s.current, to, steps };
+  }
+
+  async preflight(to: string): Promise<PreflightResult> {
+    const s = await this.load();
+    if (!s.ok) return { ok: false, checks: [{ name: 'rollout readable', ok: false, detail: s.failure.message }] };
+    const target = findRevision(s.revs, to, this.opts);
+    const checks = [
+      {
+        name: 'target revision exists',
+        ok: Boolean(target),
+        detail: target ? `ReplicaSet ${target.rs.metadata.name} (revision ${target.revision}) has ${to}` : `no ReplicaSet of ${this.describe()} has version ${to} (known: ${knownVersions(s.revs)})`,
+      },
+    ];
+    if (target) {
+      const dry = await this.client.patch(this.path, 'json', this.undoPatch(s.ro, target, s.ro.metadata.resourceVersion, null), { dryRun: 'All' });
+      checks.push({ name: 'server dry-run', ok: isOk(dry), detail: isOk(dry) ? 'dryRun=All accepted the undo patch' : kubeFailure(dry, 'PATCH dryRun=All').message });
+    }
+    return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  async execute(req: ExecuteRequest): Promise<ExecuteOutcome> {
+    const prior = this.ledger.byKey(this.opts.targetId, req.idempotencyKey);
+    if (prior && prior.version !== req.to) {
+      return { ok: false, retryable: false, message: `idempotency key ${req.idempotencyKey} was already used to roll ${this.describe()} back to ${prior.version}` };
+    }
+    const s = await this.load();
+    if (!s.ok) return { ok: false, retryable: s.failure.retryable, message: s.failure.message };
+    const target = findRevision(s.revs, req.to, this.opts);
+    if (prior) return this.finish(req.to, target, `already rolled back to ${req.to} for ${req.idempotencyKey}; nothing patched`, true);
+    if (!target) return { ok: false, retryable: false, message: `no ReplicaSet of ${this.describe()} has version ${req.to} (known: ${knownVersions(s.revs)})` };
+
+    const record = () =>
+      this.ledger.record({ target: this.opts.targetId, version: req.to, actor: req.actor, kind: 'rollback', from: s.current, idempotencyKey: req.idempotencyKey });
+    if (target.current && !inProgress(s.ro)) {
+      record();
+      return this.finish(req.to, target, `${this.describe()} already runs the template of revision ${target.revision}; nothing patched`, true);
+    }
+
+    if (target.current) {
+      return { ok: false, retryable: false, message: `${req.to} is the version ${this.describe()} is rolling out now, not one to roll back to (stable: ${s.stable?.version ?? 'unknown'})` };
+    }
+
+    const done: string[] = [];
+    let rv = s.ro.metadata.resourceVersion;
+    if (inProgress(s.ro)) {
+      const aborted = await this.patchStatus({ abort: true });
+      if (!isOk(aborted)) return this.failed(aborted, 'abort', rv);
+      rv = rolloutSchema.safeParse(aborted.body).data?.metadata.resourceVersion ?? rv;
+      done.push('aborted the running rollout');
+    }
+    const undone = await this.client.patch(this.path, 'json', this.undoPatch(s.ro, target, rv, req));
+    if (!isOk(undone)) return this.failed(undone, 'undo', rv, done);
+    done.push(`restored the template of revision ${target.revision}`);
+    if (hashOf(target) !== s.ro.status?.stableRS) {
+      const promoted = await this.patchStatus({ promoteFull: true });
+      if (!isOk(promoted)) return this.failed(promoted, 'promote', undefined, done);
+      done.push('promoted it fully');
+    }
+    record();
+    return this.finish(req.to, target, `rolled ${this.describe()} back from ${s.current ?? '(unknown)'} to ${req.to}: ${done.join(', ')}`, false);
+  }
+
+  async readBack(to: string): Promise<ReadBack> {
+    const s = await this.load();
+    if (!s.ok) return { confirmed: false, version: null, detail: s.failure.message };
+    const target = findRevision(s.revs, to, this.opts);
+    const p = rolloutProgress(s.ro, target ? hashOf(target) : undefined);
+    return { confirmed: target?.current === true && p.state === 'done', version: s.current, detail: `${this.describe()} template is ${s.current ?? '(unknown)'}; ${p.detail}` };
+  }
+
+  async shiftTraffic(req: ExecuteRequest & { percent: number }): Promise<ExecuteOutcome> {
+    const { percent } = req;
+    if (!Number.isInteger(percent) || percent < 1 || percent > 100) return { ok: false, retryable: false, message: `percent must be a whole number from 1 to 100, not ${percent}` };
+    const key = `${req.idempotencyKey}#${percent}`;
+    if (this.ledger.byKey(this.opts.targetId, key)) return { ok: true, version: req.to, detail: `traffic already shifted to ${percent} % on ${req.to} for ${req.idempotencyKey}`, alreadyApplied: true };
+    const s = await this.load();
+    if (!s.ok) return { ok: false, retryable: s.failure.retryable, message: s.failure.message };
+    if (!inProgress(s.ro) || !s.stable || s.stable.version !== req.to) {
+      return { ok: false, retryable: false, message: `${this.describe()} can shift traffic only while a rollout is running and towards its stable version (${s.stable?.version ?? 'none'}), not ${req.to}` };
+    }
+    let res: KubeResponse;
+    let detail: string;
+    if (percent === 100) {
+      res = await this.patchStatus({ abort: true });
+      detail = `aborted the running rollout: all traffic on stable ${req.to}; spec.template still ${s.current ?? '?'} until the rollback executes`;
+    } else {
+      if (!s.ro.spec.strategy?.canary) return { ok: false, retryable: false, message: `${this.describe()} is not a canary rollout: only 100 % (abort) applies` };
+      const steps = [{ setWeight: 100 - percent }, { pause: {} }];
+      res = await this.client.patch(this.path, 'json', [
+        { op: 'test', path: '/metadata/resourceVersion', value: s.ro.metadata.resourceVersion },
+        { op: 'replace', path: '/spec/strategy/canary/steps', value: steps },
+      ]);
+      detail = `held the canary at ${100 - percent} % (${percent} % on stable ${req.to}) by replacing its steps with setWeight ${100 - percent} and an open pause`;
+    }
+    if (!isOk(res)) return this.failed(res, 'shift traffic', s.ro.metadata.resourceVersion);
+    this.ledger.record({ target: this.opts.targetId, version: req.to, actor: req.actor, kind: 'shift', from: s.current, idempotencyKey: key });
+    return { ok: true, version: req.to, detail, alreadyApplied: false };
+  }
+
+  /** Like the kubectl plugin: the status subresource first, the main resource where a CRD has none. */
+  private async patchStatus(status: Record<string, unknown>): Promise<KubeResponse> {
+    const res = await this.client.patch(`${this.path}/status`, 'merge', { status });
+    return res.kind === 'response' && res.status === 404 ? this.client.patch(this.path, 'merge', { status }) : res;
+  }
+
+  private async finish(to: string, target: Revision | undefined, what: string, alreadyApplied: boolean): Promise<ExecuteOutcome> {
+    const want = target ? hashOf(target) : undefined;
+    const done = await pollUntil(this.clock, { deadlineMs: this.opts.rolloutTimeoutMs, intervalMs: this.opts.pollIntervalMs, progress: this.opts.progress }, async () => {
+      const got = await this.client.get(this.path);
+      if (!isOk(got)) {
+        const f = kubeFailure(got, `GET ${this.describe()}`);
+        return f.retryable ? { state: 'waiting', detail: f.message } : { state: 'failed', retryable: false, detail: f.message };
+      }
+      const ro = rolloutSchema.safeParse(got.body);
+      return ro.success ? rolloutProgress(ro.data, want) : { state: 'failed', retryable: false, detail: 'the API server answered an unexpected Rollout body' };
+    });
+    if (done.state === 'done') return { ok: true, version: to, detail: `${what}; ${done.detail}`, alreadyApplied };
+    if (done.state === 'failed') return { ok: false, retryable: done.retryable, message: `${what}, but ${done.detail}` };
+    return { ok: false, retryable: true, message: `${what}, but the rollout did not finish within ${Math.round(this.opts.rolloutTimeoutMs / 1000)} s: ${done.detail}` };
+  }
+
+  private async failed(res: KubeResponse, step: string, plannedRv: string | undefined, done: string[] = []): Promise<ExecuteOutcome> {
+    const f = kubeFailure(res, `${step} ${this.describe()}`);
+    const so = done.length ? ` (after: ${done.join(', ')})` : '';
+    if ((f.status === 422 || f.conflict) && plannedRv !== undefined) {
+      const again = await this.client.get(this.path);
+      const now = isOk(again) ? rolloutSchema.safeParse(again.body) : undefined;
+      if (now?.success && now.data.metadata.resourceVersion !== plannedRv) {
+        return { ok: false, retryable: true, message: `${this.describe()} changed while rolling back (resourceVersion ${plannedRv} → ${now.data.metadata.resourceVersion ?? '?'}); plan again${so}` };
+      }
+    }
+    return { ok: false, retryable: f.retryable, message: `${f.message}${so}` };
+  }
+
+  private undoPatch(ro: Rollout, target: Revision, rv: string | undefined, req: ExecuteRequest | null): unknown[] {
+    const ops: unknown[] = [
+      { op: 'test', path: '/metadata/resourceVersion', value: rv },
+      { op: 'replace', path: '/spec/template', value: withoutHash(target.rs.spec.template, ROLLOUT_FLAVOUR.hashLabel) },
+    ];
+    if (req) {
+      const notes: Record<string, string> = { [ANNOTATION.proposal]: req.idempotencyKey, [ANNOTATION.actor]: req.actor, [ANNOTATION.reason]: clip(req.reason, 250) };
+      if (ro.metadata.annotations) for (const [k, v] of Object.entries(notes)) ops.push({ op: 'add', path: `/metadata/annotations/${escapePointer(k)}`, value: v });
+      else ops.push({ op: 'add', path: '/metadata/annotations', value: notes });
+    }
+    return ops;
+  }
+
+  private fled(): Set<string> {
+    return new Set(this.ledger.history(this.opts.targetId).filter((e) => e.kind === 'rollback' && e.from !== null && e.from !== e.version).map((e) => e.from as string));
+  }
+
+  private async load(): Promise<Loaded> {
+    const got = await this.client.get(this.path);
+    if (!isOk(got)) return { ok: false, failure: kubeFailure(got, `GET ${this.describe()}`) };
+    const parsed = rolloutSchema.safeParse(got.body);
+    if (!parsed.success) return { ok: false, failure: { retryable: false, notFound: false, conflict: false, status: null, message: `GET ${this.describe()} answered an unexpected body` } };
+    const ro = parsed.data;
+    if (!ro.spec.template || !ro.spec.selector) {
+      const ref = ro.spec.workloadRef ? ` (it references ${ro.spec.workloadRef.kind ?? 'a workload'} ${ro.spec.workloadRef.name ?? ''}; roll that back instead)` : '';
+      return { ok: false, failure: { retryable: false, notFound: false, conflict: false, status: null, message: `${this.describe()} has no pod template of its own${ref}` } };
+    }
+    const listed = await this.client.list(`/apis/apps/v1/namespaces/${encodeURIComponent(this.opts.namespace)}/replicasets`, { labelSelector: selectorQuery(ro.spec.selector) });
+    if (!listed.ok) return { ok: false, failure: kubeFailure(listed.res, `LIST ReplicaSets of ${this.describe()}`) };
+    const sets = listed.items.map((i) => replicaSetSchema.safeParse(i)).filter((p) => p.success).map((p) => p.data);
+    const revs = revisions({ uid: ro.metadata.uid, template: ro.spec.template }, sets, ROLLOUT_FLAVOUR, this.opts);
+    const stable = revs.find((r) => hashOf(r) === ro.status?.stableRS);
+    return { ok: true, ro, template: ro.spec.template, revs, current: currentVersion(ro.spec.template, revs, this.opts), stable };
+  }
+}
