@@ -82,6 +82,7 @@ export function createConsole(opts: ConsoleOptions): RequestListener {
       me,
       botUserId: emulator.botUserId,
       users: opts.users,
+      usergroups: emulator.listUsergroups().map((g) => ({ id: g.id, handle: g.handle, name: g.name })),
       channels: channels.map((c) => ({ id: c.id, name: c.name })),
       messages: Object.fromEntries(channels.map((c) => [c.id, emulator.messages(c.id)])),
       ephemerals: emulator.ephemerals(me),

@@ -620,6 +620,11 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
     return [...this.fileStore.values()].map((f) => ({ ...f, channels: [...f.channels], content: f.content ? Buffer.from(f.content) : null }));
   }
 
+  /** Every user group, in creation order. */
+  listUsergroups(): EmulatedUsergroup[] {
+    return [...this.usergroups.values()].map((g) => ({ ...g, users: [...g.users] }));
+  }
+
   /** Every channel, in creation order. */
   listChannels(): EmulatedChannel[] {
     return [...this.channels.values()].map((c) => this.channelSnapshot(c));
