@@ -7,6 +7,9 @@ import { parseEnv } from './config/env.js';
 import { loadPolicyFile } from './config/policy.js';
 import { createLogger } from './log/logger.js';
 import { startSandbox } from './sandbox/start-sandbox.js';
+import { drillSchedulerDefaults, startDrillScheduler } from './drills/scheduler.js';
+import { createMetrics } from './metrics/registry.js';
+import { openDb } from './store/db.js';
 import { fileURLToPath } from 'node:url';
 
 async function main(): Promise<void> {
@@ -51,7 +54,21 @@ async function main(): Promise<void> {
       '',
     ].join('\n'));
   } else {
-    bot = await startBackstop({ env, policy: policy.policy, secrets: process.env, logger: log, killAt: env.BACKSTOP_TEST_KILL_AT });
+    const db = openDb(env.BACKSTOP_DB);
+    const metrics = createMetrics({ db });
+    const running = await startBackstop({ env, policy: policy.policy, secrets: process.env, logger: log, killAt: env.BACKSTOP_TEST_KILL_AT, db, mounts: { '/metrics': metrics.listener } });
+    const drillsConfig = policy.policy.drills;
+    const drills = drillsConfig
+      ? startDrillScheduler({ config: drillsConfig, incidents: running.deps.store.incidents, chat: running.deps.chat, clock: running.deps.clock, log, ...drillSchedulerDefaults({ config: drillsConfig, reportDb: db, logger: log }) })
+      : undefined;
+    running.deps.drills = drills;
+    bot = {
+      async stop() {
+        await drills?.stop();
+        await running.stop();
+        db.close();
+      },
+    };
   }
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');

@@ -25,6 +25,8 @@ export interface Deps {
   sliSource(kind: string): SliSource;
   /** Link to a service's runbook, or null. */
   runbookUrl(service: string): string | null;
+  /** The drill scheduler, when drills are configured (`/backstop drill`). */
+  drills?: { trigger(scenario: string, requestedBy?: string): Promise<{ status: 'ran' } | { status: 'skipped' | 'error'; message: string }>; busy(): boolean };
   /** PagerDuty, when configured. */
   pager?: Pager;
   /** Re-renders a proposal message; provided by the Slack layer. */

@@ -1,5 +1,6 @@
 import { matchService } from '../config/policy.js';
 import type { Alert } from '../domain/alert.js';
+import { isDrill } from '../domain/drill.js';
 import type { Incident } from '../domain/incident.js';
 import type { Deps } from './deps.js';
 import { proposeRollback } from './propose-rollback.js';
@@ -80,5 +81,6 @@ function openIncident(deps: Deps, service: string, a: Alert, now: string): Incid
 
 function reasonFor(deps: Deps, incidentId: string): string {
   const names = [...new Set(deps.store.alerts.names(incidentId))];
-  return `alert ${names.join(', ')} firing`;
+  const reason = `alert ${names.join(', ')} firing`;
+  return isDrill(deps.store.incidents.get(incidentId)?.service) && !reason.includes('DRILL') ? `DRILL: ${reason}` : reason;
 }

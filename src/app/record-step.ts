@@ -1,4 +1,7 @@
+import { isDrill } from '../domain/drill.js';
 import type { Deps } from './deps.js';
+
+const DRILL_MARK = '🧪 DRILL · ';
 
 /** Steps that inform but decide nothing: sent after proposals and decisions when Slack is busy. */
 const CHATTER = new Set(['approve.refused', 'reject.refused', 'incident.opened', 'postmortem.drafted', 'proposal.not_possible']);
@@ -24,8 +27,10 @@ export interface Step {
  * Writes one audit row and queues its threaded Slack message. Must be called inside a
  * store transaction, so the step, its audit row and its message commit together.
  */
-export function recordStep(deps: Deps, step: Step): void {
+export function recordStep(deps: Deps, input: Step): void {
   const at = deps.clock.now().toISOString();
+  const service = input.incidentId ? deps.store.incidents.get(input.incidentId)?.service : undefined;
+  const step = isDrill(service) && !input.text.startsWith(DRILL_MARK) ? { ...input, text: `${DRILL_MARK}${input.text}` } : input;
   const entry = deps.store.audit.append({
     at, incidentId: step.incidentId, proposalId: step.proposalId, actor: step.actor, action: step.action,
     details: { text: step.text, ...step.details },

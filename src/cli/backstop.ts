@@ -12,7 +12,9 @@ import { runRegistryCommand } from './registry.js';
 const USAGE = `usage:
   backstop config check FILE     validate a policy file; prints every problem with its path
   backstop audit verify          check the audit trail's hash chain (BACKSTOP_DB)
-  backstop registry …            manage the embedded local model registry (run without args for help)`;
+  backstop registry …            manage the embedded local model registry (run without args for help)
+  backstop drill <scenario>      run a game-day drill headless against the local Slack emulator
+  backstop drill report|list     recent drills and their trend; shipped scenarios`;
 
 export function run(argv: string[], env: Record<string, string | undefined>, out: (l: string) => void, err: (l: string) => void): number {
   const [group, verb, ...rest] = argv;
@@ -57,6 +59,7 @@ export function run(argv: string[], env: Record<string, string | undefined>, out
       db.close();
     }
   }
+  if (group === 'drill') { void import('./drill.js').then((m) => m.runDrillCli(argv.slice(1), env, out, err)); return 0; }
   err(USAGE);
   return 2;
 }

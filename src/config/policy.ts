@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { argoRolloutsAdapterSchema, gitopsAdapterSchema, kserveAdapterSchema, kubernetesAdapterSchema, mlflowAdapterSchema } from './adapter-schemas.js';
+import { drillsConfigSchema } from '../drills/config.js';
 import { durationSchema } from './duration.js';
 
 /**
@@ -141,6 +142,8 @@ export const policySchema = z.object({
   }).strict().default({ requiredApprovals: 1, settle: 30_000, proposalTtl: 1_800_000, baselineOffset: 3_600_000, executeAttempts: 3, executeBackoff: 2_000 }),
   /** Where postmortem drafts are written. */
   postmortemDir: z.string().default('postmortems'),
+  /** Scheduled game-day drills (runbooks/drills/*.yaml). */
+  drills: drillsConfigSchema.optional(),
   /** Slack users who may break glass: execute without the full quorum, with a written reason. */
   admins: z.array(slackUserId).default([]),
   /** The Prometheus that `source: prometheus` SLIs query. */
@@ -212,6 +215,9 @@ export function parsePolicy(text: string): PolicyResult {
     return { ok: false, problems: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
   }
   const problems: ConfigProblem[] = [];
+  for (const name of Object.keys(parsed.data.services)) {
+    if (name.startsWith('drill-')) problems.push({ path: `services.${name}`, message: 'the `drill-` prefix is reserved for game-day drills; rename the service' });
+  }
   for (const [name, svc] of Object.entries(parsed.data.services)) {
     svc.slis.forEach((sli, i) => {
       if (sli.source === 'prometheus' && !parsed.data.prometheus) problems.push({ path: `services.${name}.slis.${i}.source`, message: 'uses prometheus, but the policy has no top-level `prometheus: {url: …}`' });

@@ -1,5 +1,6 @@
 /** Renders the postmortem draft as markdown from stored facts only; nothing here is invented. */
 import type { AuditEntry } from './audit.js';
+import { isDrill } from './drill.js';
 import type { Incident } from './incident.js';
 import type { Proposal } from './proposal.js';
 import { comparatorSymbol, fmt, type SliReading } from './sli.js';
@@ -55,7 +56,7 @@ export function renderPostmortem(input: PostmortemInput): string {
     ? `Rollback of ${main.service} ${main.fromVersion ?? 'unknown'} → ${main.toVersion}: ${main.state.replace('_', ' ')}.`
     : 'No rollback was proposed.';
   const lines: string[] = [
-    `# Postmortem draft: ${incident.service} — ${incident.title}`,
+    `# Postmortem draft${isDrill(incident.service) ? ' (DRILL)' : ''}: ${incident.service} — ${incident.title}`,
     '',
     '_Draft written by Backstop from its audit trail. Edit before sharing._',
     '',
@@ -87,6 +88,11 @@ export function renderPostmortem(input: PostmortemInput): string {
   for (const p of input.proposals) {
     const who = p.approvals.map((a) => `${a.user} at ${a.at}`).join(', ') || 'nobody';
     lines.push(`- Proposal ${p.id} (requested by ${p.requestedBy}: ${p.reason}): ${p.state}. Approved by: ${who}.${p.decisionReason ? ` Reason: ${p.decisionReason}.` : ''}`);
+  }
+  const glass = input.proposals.filter((p) => p.breakGlass);
+  if (glass.length) {
+    lines.push('', '## ⚠️ Break-glass', '');
+    for (const p of glass) lines.push(`- ${p.decidedBy} executed proposal ${p.id} without the full quorum (${p.approvals.length}/${p.requiredApprovals}). Reason: ${p.breakGlass}`);
   }
   lines.push('', '## Action items', '', '- [ ] ', '');
   return lines.join('\n');

@@ -6,7 +6,8 @@ export type Command =
   | { kind: 'history'; service: string }
   | { kind: 'resolve'; service: string | null }
   | { kind: 'policy'; service: string }
-  | { kind: 'breakglass'; service: string; reason: string };
+  | { kind: 'breakglass'; service: string; reason: string }
+  | { kind: 'drill'; scenario: string };
 
 export type Parsed = { ok: true; command: Command } | { ok: false; error: string };
 
@@ -18,6 +19,7 @@ export const USAGE = [
   '`/backstop resolve [service]`: resolve the incident of this channel (or of <service>) and post the postmortem draft',
   '`/backstop policy <service>`: what Backstop will do for <service>, and why',
   '`/backstop breakglass <service> <reason>`: (admins) execute the pending rollback without the full quorum',
+  '`/backstop drill <scenario>`: run a game-day drill now (announced in the drills channel)',
   '`/backstop help`: this text',
 ].join('\n');
 
@@ -49,6 +51,11 @@ export function parseCommand(text: string): Parsed {
       const [service, ...reason] = rest;
       if (!service || reason.length === 0) return { ok: false, error: 'Usage: `/backstop breakglass <service> <reason>`: a written reason is required.' };
       return { ok: true, command: { kind: 'breakglass', service, reason: reason.join(' ') } };
+    }
+    case 'drill': {
+      const [scenario] = rest;
+      if (!scenario) return { ok: false, error: 'Usage: `/backstop drill <scenario>` (e.g. model-accuracy-drop).' };
+      return { ok: true, command: { kind: 'drill', scenario } };
     }
     case 'resolve':
       return { ok: true, command: { kind: 'resolve', service: rest[0] ?? null } };

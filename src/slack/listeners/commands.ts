@@ -37,6 +37,13 @@ export function registerCommands(app: App, deps: Deps): void {
         const res = breakGlass(deps, c.service, command.user_id, c.reason);
         return void (await reply(res.message));
       }
+      case 'drill': {
+        const drills = deps.drills;
+        if (!drills) return void (await reply('Drills are not configured: add a `drills:` block to the policy.'));
+        if (drills.busy()) return void (await reply('A drill is already running; drills never overlap.'));
+        void drills.trigger(c.scenario, command.user_id).then((r) => (r.status === 'ran' ? undefined : reply(r.message)));
+        return void (await reply(`Drill ${c.scenario} requested: it is announced in <#${deps.policy.drills!.channel}> and starts after the announcement lead.`));
+      }
       case 'resolve': {
         const incident = c.service ? deps.store.incidents.openFor(c.service) : deps.store.incidents.byChannel(command.channel_id);
         if (!incident || incident.status !== 'open') {

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { whoMayApprove, type ApproverPolicy } from '../../domain/approval.js';
+import { isDrill } from '../../domain/drill.js';
 import { describeState, type Proposal } from '../../domain/proposal.js';
 import { comparatorSymbol, fmt, type SliReading } from '../../domain/sli.js';
 import { ACTION_APPROVE, ACTION_REJECT, ACTION_ROLL_FORWARD, ACTION_STOP, BLOCK_DECISION } from '../ids.js';
@@ -33,14 +34,15 @@ export interface ProposalView {
 }
 
 export function proposalText(p: Proposal): string {
-  return `Rollback proposal for ${p.service}: ${p.fromVersion ?? 'unknown'} → ${p.toVersion} (${describeState(p.state)}, ${p.approvals.length}/${p.requiredApprovals} approvals)`;
+  return `${isDrill(p.service) ? 'DRILL · ' : ''}Rollback proposal for ${p.service}: ${p.fromVersion ?? 'unknown'} → ${p.toVersion} (${describeState(p.state)}, ${p.approvals.length}/${p.requiredApprovals} approvals)`;
 }
 
 export function proposalBlocks({ proposal: p, approvers, runbookUrl, runbookPath, adapter }: ProposalView): KnownBlock[] {
   const approvedBy = p.approvals.map((a) => `<@${a.user}>`).join(', ') || 'none yet';
   const requested = p.requestedBy === 'alert' ? 'alert' : `<@${p.requestedBy}>`;
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(`Rollback proposal: ${p.service}`, 150), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: clip(`${isDrill(p.service) ? '🧪 DRILL · ' : ''}Rollback proposal: ${p.service}`, 150), emoji: true } },
+    ...(isDrill(p.service) ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: '🧪 *Game-day drill, not a real incident.* The target is the drill registry; nothing real is touched.' }] }] : []),
     {
       type: 'section',
       fields: [
