@@ -1,5 +1,5 @@
 import type { Alert } from '../domain/alert.js';
-import type { Db } from './db.js';
+import { prep, type Db } from './db.js';
 
 export type AlertUpsert = 'new' | 'duplicate' | 'resolved' | 'already_resolved';
 
@@ -11,9 +11,9 @@ export class AlertRepo {
    * most deliveries are duplicates: only the first firing and the first resolution count.
    */
   upsert(a: Alert, service: string | null, incidentId: string | null, now: string): AlertUpsert {
-    const existing = this.db.prepare('SELECT status FROM alerts WHERE fingerprint = ? AND starts_at = ?').get(a.fingerprint, a.startsAt) as { status: string } | undefined;
+    const existing = prep(this.db, 'SELECT status FROM alerts WHERE fingerprint = ? AND starts_at = ?').get(a.fingerprint, a.startsAt) as { status: string } | undefined;
     if (!existing) {
-      this.db.prepare(`INSERT INTO alerts (fingerprint, starts_at, source, service, incident_id, status, name, severity, summary, labels, annotations, ends_at, received_at, updated_at)
+      prep(this.db, `INSERT INTO alerts (fingerprint, starts_at, source, service, incident_id, status, name, severity, summary, labels, annotations, ends_at, received_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         a.fingerprint, a.startsAt, a.source, service, incidentId, a.status, a.name, a.severity, a.summary,
         JSON.stringify(a.labels), JSON.stringify(a.annotations), a.endsAt, now, now,
@@ -21,26 +21,26 @@ export class AlertRepo {
       return a.status === 'firing' ? 'new' : 'resolved';
     }
     if (a.status === 'resolved' && existing.status === 'firing') {
-      this.db.prepare("UPDATE alerts SET status = 'resolved', ends_at = ?, updated_at = ? WHERE fingerprint = ? AND starts_at = ?").run(a.endsAt, now, a.fingerprint, a.startsAt);
+      prep(this.db, "UPDATE alerts SET status = 'resolved', ends_at = ?, updated_at = ? WHERE fingerprint = ? AND starts_at = ?").run(a.endsAt, now, a.fingerprint, a.startsAt);
       return 'resolved';
     }
     return a.status === 'resolved' ? 'already_resolved' : 'duplicate';
   }
 
   incidentOf(fingerprint: string, startsAt: string): string | null {
-    const r = this.db.prepare('SELECT incident_id FROM alerts WHERE fingerprint = ? AND starts_at = ?').get(fingerprint, startsAt) as { incident_id: string | null } | undefined;
+    const r = prep(this.db, 'SELECT incident_id FROM alerts WHERE fingerprint = ? AND starts_at = ?').get(fingerprint, startsAt) as { incident_id: string | null } | undefined;
     return r?.incident_id ?? null;
   }
 
   firingCount(incidentId: string): number {
-    return this.db.prepare("SELECT count(*) FROM alerts WHERE incident_id = ? AND status = 'firing'").pluck().get(incidentId) as number;
+    return prep(this.db, "SELECT count(*) FROM alerts WHERE incident_id = ? AND status = 'firing'").pluck().get(incidentId) as number;
   }
 
   names(incidentId: string): string[] {
-    return this.db.prepare('SELECT name FROM alerts WHERE incident_id = ? ORDER BY received_at').pluck().all(incidentId) as string[];
+    return prep(this.db, 'SELECT name FROM alerts WHERE incident_id = ? ORDER BY received_at').pluck().all(incidentId) as string[];
   }
 
   count(): number {
-    return this.db.prepare('SELECT count(*) FROM alerts').pluck().get() as number;
+    return prep(this.db, 'SELECT count(*) FROM alerts').pluck().get() as number;
   }
 }

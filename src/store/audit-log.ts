@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalAuditText, GENESIS_HASH, type AuditEntry } from '../domain/audit.js';
-import type { Db } from './db.js';
+import { prep, type Db } from './db.js';
 
 export interface AuditInput {
   at: string;
@@ -36,27 +36,27 @@ export class AuditLog {
 
   /** Must run inside the caller's transaction so the row lands with the change it records. */
   append(input: AuditInput): AuditEntry {
-    const prev = this.db.prepare('SELECT hash FROM audit ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined;
+    const prev = prep(this.db, 'SELECT hash FROM audit ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined;
     const base = { ...input, prevHash: prev ?? GENESIS_HASH };
     const hash = hashEntry(base);
-    const res = this.db.prepare('INSERT INTO audit (at, incident_id, proposal_id, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    const res = prep(this.db, 'INSERT INTO audit (at, incident_id, proposal_id, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(input.at, input.incidentId, input.proposalId, input.actor, input.action, JSON.stringify(input.details), base.prevHash, hash);
     return { ...base, hash, seq: Number(res.lastInsertRowid) };
   }
 
   forIncident(incidentId: string): AuditEntry[] {
-    return this.db.prepare('SELECT * FROM audit WHERE incident_id = ? ORDER BY seq').all(incidentId).map(toEntry);
+    return prep(this.db, 'SELECT * FROM audit WHERE incident_id = ? ORDER BY seq').all(incidentId).map(toEntry);
   }
 
   forProposal(proposalId: string): AuditEntry[] {
-    return this.db.prepare('SELECT * FROM audit WHERE proposal_id = ? ORDER BY seq').all(proposalId).map(toEntry);
+    return prep(this.db, 'SELECT * FROM audit WHERE proposal_id = ? ORDER BY seq').all(proposalId).map(toEntry);
   }
 
   /** Recomputes every hash in order; any edited, inserted or deleted row breaks the chain. */
   verify(): ChainCheck {
     let prev = GENESIS_HASH;
     let n = 0;
-    for (const r of this.db.prepare('SELECT * FROM audit ORDER BY seq').iterate()) {
+    for (const r of prep(this.db, 'SELECT * FROM audit ORDER BY seq').iterate()) {
       const e = toEntry(r);
       n++;
       if (e.prevHash !== prev) return { ok: false, rows: n, brokenAt: e.seq, reason: `row ${e.seq} does not follow the row before it (deleted or reordered rows)` };

@@ -3,6 +3,26 @@ import { migrations, type Migration } from './migrations/index.js';
 
 export type Db = Database.Database;
 
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement, compiled once per database and reused: preparing costs more than
+ * running most of Backstop's queries, and the intake path runs several per alert.
+ */
+export function prep(db: Db, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  let s = cache.get(sql);
+  if (!s) {
+    s = db.prepare(sql);
+    cache.set(sql, s);
+  }
+  return s;
+}
+
 /**
  * Opens the database in WAL mode and brings the schema up to date. Each migration runs
  * in its own transaction with its version row, so a crash mid-migration leaves the

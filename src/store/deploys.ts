@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { prep, type Db } from './db.js';
 
 export interface Deploy {
   service: string;
@@ -12,11 +12,11 @@ export class DeployRepo {
   constructor(private readonly db: Db) {}
 
   record(d: Deploy, receivedAt: string): void {
-    this.db.prepare('INSERT INTO deploys (service, version, at, by, received_at) VALUES (?, ?, ?, ?, ?)').run(d.service, d.version, d.at, d.by, receivedAt);
+    prep(this.db, 'INSERT INTO deploys (service, version, at, by, received_at) VALUES (?, ?, ?, ?, ?)').run(d.service, d.version, d.at, d.by, receivedAt);
   }
 
   /** Newest first. */
   recent(service: string, limit = 20): Deploy[] {
-    return this.db.prepare('SELECT service, version, at, by FROM deploys WHERE service = ? ORDER BY at DESC, seq DESC LIMIT ?').all(service, limit) as Deploy[];
+    return prep(this.db, 'SELECT service, version, at, by FROM deploys WHERE service = ? ORDER BY at DESC, seq DESC LIMIT ?').all(service, limit) as Deploy[];
   }
 }

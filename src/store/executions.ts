@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { prep, type Db } from './db.js';
 
 export interface ExecutionRow {
   proposalId: string;
@@ -15,23 +15,23 @@ export class ExecutionRepo {
   constructor(private readonly db: Db) {}
 
   start(proposalId: string, at: string): void {
-    this.db.prepare('INSERT OR IGNORE INTO executions (proposal_id, started_at) VALUES (?, ?)').run(proposalId, at);
+    prep(this.db, 'INSERT OR IGNORE INTO executions (proposal_id, started_at) VALUES (?, ?)').run(proposalId, at);
   }
 
   attempt(proposalId: string, at: string): void {
-    this.db.prepare('UPDATE executions SET attempts = attempts + 1, last_attempt_at = ? WHERE proposal_id = ?').run(at, proposalId);
+    prep(this.db, 'UPDATE executions SET attempts = attempts + 1, last_attempt_at = ? WHERE proposal_id = ?').run(at, proposalId);
   }
 
   failedAttempt(proposalId: string, error: string): void {
-    this.db.prepare('UPDATE executions SET last_error = ? WHERE proposal_id = ?').run(error, proposalId);
+    prep(this.db, 'UPDATE executions SET last_error = ? WHERE proposal_id = ?').run(error, proposalId);
   }
 
   finish(proposalId: string, at: string, outcome: 'succeeded' | 'failed' | 'reconciled', error: string | null): void {
-    this.db.prepare('UPDATE executions SET finished_at = ?, outcome = ?, last_error = coalesce(?, last_error) WHERE proposal_id = ?').run(at, outcome, error, proposalId);
+    prep(this.db, 'UPDATE executions SET finished_at = ?, outcome = ?, last_error = coalesce(?, last_error) WHERE proposal_id = ?').run(at, outcome, error, proposalId);
   }
 
   get(proposalId: string): ExecutionRow | undefined {
-    const r = this.db.prepare('SELECT * FROM executions WHERE proposal_id = ?').get(proposalId) as Record<string, unknown> | undefined;
+    const r = prep(this.db, 'SELECT * FROM executions WHERE proposal_id = ?').get(proposalId) as Record<string, unknown> | undefined;
     if (!r) return undefined;
     return {
       proposalId: String(r.proposal_id), attempts: Number(r.attempts), startedAt: String(r.started_at),

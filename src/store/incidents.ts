@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Incident } from '../domain/incident.js';
-import type { Db } from './db.js';
+import { prep, type Db } from './db.js';
 
 const row = z.object({
   id: z.string(),
@@ -27,56 +27,56 @@ export class IncidentRepo {
   constructor(private readonly db: Db) {}
 
   get(id: string): Incident | undefined {
-    const r = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id);
+    const r = prep(this.db, 'SELECT * FROM incidents WHERE id = ?').get(id);
     return r ? toIncident(r) : undefined;
   }
 
   openFor(service: string): Incident | undefined {
-    const r = this.db.prepare("SELECT * FROM incidents WHERE service = ? AND status = 'open'").get(service);
+    const r = prep(this.db, "SELECT * FROM incidents WHERE service = ? AND status = 'open'").get(service);
     return r ? toIncident(r) : undefined;
   }
 
   byChannel(channelId: string): Incident | undefined {
-    const r = this.db.prepare("SELECT * FROM incidents WHERE channel_id = ? ORDER BY (status = 'open') DESC, opened_at DESC LIMIT 1").get(channelId);
+    const r = prep(this.db, "SELECT * FROM incidents WHERE channel_id = ? ORDER BY (status = 'open') DESC, opened_at DESC LIMIT 1").get(channelId);
     return r ? toIncident(r) : undefined;
   }
 
   listOpen(): Incident[] {
-    return this.db.prepare("SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at").all().map(toIncident);
+    return prep(this.db, "SELECT * FROM incidents WHERE status = 'open' ORDER BY opened_at").all().map(toIncident);
   }
 
   recent(service: string, limit: number): Incident[] {
-    return this.db.prepare('SELECT * FROM incidents WHERE service = ? ORDER BY opened_at DESC LIMIT ?').all(service, limit).map(toIncident);
+    return prep(this.db, 'SELECT * FROM incidents WHERE service = ? ORDER BY opened_at DESC LIMIT ?').all(service, limit).map(toIncident);
   }
 
   insert(i: Incident): void {
-    this.db.prepare(`INSERT INTO incidents (id, service, status, title, severity, channel_id, opened_at, resolved_at, resolved_by, postmortem_path)
+    prep(this.db, `INSERT INTO incidents (id, service, status, title, severity, channel_id, opened_at, resolved_at, resolved_by, postmortem_path)
       VALUES (@id, @service, @status, @title, @severity, @channelId, @openedAt, @resolvedAt, @resolvedBy, @postmortemPath)`).run(i);
   }
 
   setChannel(id: string, channelId: string): void {
-    this.db.prepare('UPDATE incidents SET channel_id = ? WHERE id = ? AND channel_id IS NULL').run(channelId, id);
+    prep(this.db, 'UPDATE incidents SET channel_id = ? WHERE id = ? AND channel_id IS NULL').run(channelId, id);
   }
 
   /** Returns false when another writer resolved it first. */
   resolve(id: string, at: string, by: string): boolean {
-    return this.db.prepare("UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'").run(at, by, id).changes === 1;
+    return prep(this.db, "UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'").run(at, by, id).changes === 1;
   }
 
   linkPagerDuty(id: string, pagerDutyIncident: string): void {
-    this.db.prepare('UPDATE incidents SET pagerduty_incident = coalesce(pagerduty_incident, ?) WHERE id = ?').run(pagerDutyIncident, id);
+    prep(this.db, 'UPDATE incidents SET pagerduty_incident = coalesce(pagerduty_incident, ?) WHERE id = ?').run(pagerDutyIncident, id);
   }
 
   byPagerDuty(pagerDutyIncident: string): Incident | undefined {
-    const r = this.db.prepare('SELECT * FROM incidents WHERE pagerduty_incident = ? ORDER BY opened_at DESC LIMIT 1').get(pagerDutyIncident);
+    const r = prep(this.db, 'SELECT * FROM incidents WHERE pagerduty_incident = ? ORDER BY opened_at DESC LIMIT 1').get(pagerDutyIncident);
     return r ? toIncident(r) : undefined;
   }
 
   pagerDutyIncident(id: string): string | null {
-    return (this.db.prepare('SELECT pagerduty_incident FROM incidents WHERE id = ?').pluck().get(id) as string | null | undefined) ?? null;
+    return (prep(this.db, 'SELECT pagerduty_incident FROM incidents WHERE id = ?').pluck().get(id) as string | null | undefined) ?? null;
   }
 
   setPostmortemPath(id: string, path: string): void {
-    this.db.prepare('UPDATE incidents SET postmortem_path = ? WHERE id = ?').run(path, id);
+    prep(this.db, 'UPDATE incidents SET postmortem_path = ? WHERE id = ?').run(path, id);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Db } from './db.js';
+import { prep, type Db } from './db.js';
 
 export type OutboxKind = 'post' | 'thread' | 'update_proposal' | 'pagerduty_note' | 'pagerduty_resolve';
 
@@ -40,14 +40,14 @@ export class Outbox {
   enqueue(kind: OutboxKind, target: { channelId?: string | null; proposalId?: string | null; incidentId?: string | null }, body: { text: string; blocks?: unknown[] }, now: string, priority: OutboxPriority = 0): number {
     if (kind === 'pagerduty_note' || kind === 'pagerduty_resolve') {
       // Notes to PagerDuty keep their own order and never wait for Slack.
-      const res = this.db.prepare('INSERT INTO outbox (kind, incident_id, payload, created_at, next_attempt_at, priority, stream) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      const res = prep(this.db, 'INSERT INTO outbox (kind, incident_id, payload, created_at, next_attempt_at, priority, stream) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(kind, target.incidentId ?? null, JSON.stringify(body), now, now, priority, `pagerduty:${target.incidentId ?? ''}`);
       return Number(res.lastInsertRowid);
     }
     const proposalId = target.proposalId ?? null;
-    const channelId = target.channelId ?? (proposalId ? (this.db.prepare('SELECT channel_id FROM proposals WHERE id = ?').pluck().get(proposalId) as string | undefined) ?? null : null);
+    const channelId = target.channelId ?? (proposalId ? (prep(this.db, 'SELECT channel_id FROM proposals WHERE id = ?').pluck().get(proposalId) as string | undefined) ?? null : null);
     const stream = proposalId ? `proposal:${proposalId}` : `channel:${channelId ?? ''}`;
-    const res = this.db.prepare('INSERT INTO outbox (kind, channel_id, proposal_id, incident_id, payload, created_at, next_attempt_at, priority, stream) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    const res = prep(this.db, 'INSERT INTO outbox (kind, channel_id, proposal_id, incident_id, payload, created_at, next_attempt_at, priority, stream) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(kind, channelId, proposalId, target.incidentId ?? null, JSON.stringify(body), now, now, priority, stream);
     return Number(res.lastInsertRowid);
   }
@@ -57,30 +57,30 @@ export class Outbox {
    * sent, so a thread always reads in the order things happened, even across retries.
    */
   heads(): OutboxItem[] {
-    return this.db.prepare(`SELECT o.* FROM outbox o
+    return prep(this.db, `SELECT o.* FROM outbox o
       WHERE o.sent_at IS NULL AND o.id = (SELECT min(id) FROM outbox p WHERE p.stream = o.stream AND p.sent_at IS NULL)
       ORDER BY o.priority, o.id`).all().map(toItem);
   }
 
   markSent(id: number, now: string): void {
-    this.db.prepare('UPDATE outbox SET sent_at = ? WHERE id = ?').run(now, id);
+    prep(this.db, 'UPDATE outbox SET sent_at = ? WHERE id = ?').run(now, id);
   }
 
   /** Later re-renders of the same proposal make this one redundant: one edit carries them all. */
   markProposalUpdatesSent(proposalId: string, uptoId: number, now: string): void {
-    this.db.prepare("UPDATE outbox SET sent_at = ? WHERE kind = 'update_proposal' AND proposal_id = ? AND id <= ? AND sent_at IS NULL").run(now, proposalId, uptoId);
+    prep(this.db, "UPDATE outbox SET sent_at = ? WHERE kind = 'update_proposal' AND proposal_id = ? AND id <= ? AND sent_at IS NULL").run(now, proposalId, uptoId);
   }
 
   /** The newest queued re-render of a proposal, if one is waiting behind `afterId`. */
   laterProposalUpdate(proposalId: string, afterId: number): number | undefined {
-    return this.db.prepare("SELECT id FROM outbox WHERE kind = 'update_proposal' AND proposal_id = ? AND id > ? AND sent_at IS NULL ORDER BY id DESC LIMIT 1").pluck().get(proposalId, afterId) as number | undefined;
+    return prep(this.db, "SELECT id FROM outbox WHERE kind = 'update_proposal' AND proposal_id = ? AND id > ? AND sent_at IS NULL ORDER BY id DESC LIMIT 1").pluck().get(proposalId, afterId) as number | undefined;
   }
 
   markFailed(id: number, error: string, nextAttemptAt: string): void {
-    this.db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?').run(error, nextAttemptAt, id);
+    prep(this.db, 'UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?').run(error, nextAttemptAt, id);
   }
 
   pending(): number {
-    return this.db.prepare('SELECT count(*) FROM outbox WHERE sent_at IS NULL').pluck().get() as number;
+    return prep(this.db, 'SELECT count(*) FROM outbox WHERE sent_at IS NULL').pluck().get() as number;
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Proposal, ProposalState } from '../domain/proposal.js';
 import type { SliReading } from '../domain/sli.js';
-import type { Db } from './db.js';
+import { prep, type Db } from './db.js';
 
 const sliReading = z.object({
   name: z.string(),
@@ -63,30 +63,30 @@ export class ProposalRepo {
   constructor(private readonly db: Db) {}
 
   get(id: string): Proposal | undefined {
-    const r = this.db.prepare('SELECT * FROM proposals WHERE id = ?').get(id);
+    const r = prep(this.db, 'SELECT * FROM proposals WHERE id = ?').get(id);
     return r ? toProposal(r) : undefined;
   }
 
   /** The live proposal of a service (pending through executed), if any. */
   liveFor(service: string): Proposal | undefined {
-    const r = this.db.prepare("SELECT * FROM proposals WHERE service = ? AND state IN ('pending', 'approved', 'executing', 'executed')").get(service);
+    const r = prep(this.db, "SELECT * FROM proposals WHERE service = ? AND state IN ('pending', 'approved', 'executing', 'executed')").get(service);
     return r ? toProposal(r) : undefined;
   }
 
   forIncident(incidentId: string): Proposal[] {
-    return this.db.prepare('SELECT * FROM proposals WHERE incident_id = ? ORDER BY created_at').all(incidentId).map(toProposal);
+    return prep(this.db, 'SELECT * FROM proposals WHERE incident_id = ? ORDER BY created_at').all(incidentId).map(toProposal);
   }
 
   inState(state: ProposalState): Proposal[] {
-    return this.db.prepare('SELECT * FROM proposals WHERE state = ? ORDER BY created_at').all(state).map(toProposal);
+    return prep(this.db, 'SELECT * FROM proposals WHERE state = ? ORDER BY created_at').all(state).map(toProposal);
   }
 
   recent(service: string, limit: number): Proposal[] {
-    return this.db.prepare('SELECT * FROM proposals WHERE service = ? ORDER BY created_at DESC LIMIT ?').all(service, limit).map(toProposal);
+    return prep(this.db, 'SELECT * FROM proposals WHERE service = ? ORDER BY created_at DESC LIMIT ?').all(service, limit).map(toProposal);
   }
 
   insert(p: Proposal): void {
-    this.db.prepare(`INSERT INTO proposals (id, incident_id, service, state, rev, from_version, to_version, requested_by, reason, required_approvals, approvals,
+    prep(this.db, `INSERT INTO proposals (id, incident_id, service, state, rev, from_version, to_version, requested_by, reason, required_approvals, approvals,
         created_at, expires_at, decided_at, decided_by, decision_reason, executed_at, verified_at, sli_before, sli_after, execution_detail, channel_id, message_ts,
         automatic, auto_execute_at, break_glass, preflight)
       VALUES (@id, @incidentId, @service, @state, @rev, @fromVersion, @toVersion, @requestedBy, @reason, @requiredApprovals, @approvals,
@@ -99,7 +99,7 @@ export class ProposalRepo {
    * Returns false when another writer got there first; the caller tells its user so.
    */
   save(next: Proposal, expectedRev: number): boolean {
-    const res = this.db.prepare(`UPDATE proposals SET state = @state, rev = @rev, approvals = @approvals, decided_at = @decidedAt, decided_by = @decidedBy,
+    const res = prep(this.db, `UPDATE proposals SET state = @state, rev = @rev, approvals = @approvals, decided_at = @decidedAt, decided_by = @decidedBy,
         decision_reason = @decisionReason, executed_at = @executedAt, verified_at = @verifiedAt, sli_after = @sliAfter, execution_detail = @executionDetail,
         break_glass = @breakGlass
       WHERE id = @id AND rev = @expectedRev`).run({ ...params(next), expectedRev });
@@ -107,19 +107,19 @@ export class ProposalRepo {
   }
 
   setMessageTs(id: string, ts: string): void {
-    this.db.prepare('UPDATE proposals SET message_ts = ? WHERE id = ?').run(ts, id);
+    prep(this.db, 'UPDATE proposals SET message_ts = ? WHERE id = ?').run(ts, id);
   }
 
   dueToExpire(now: string): Proposal[] {
-    return this.db.prepare("SELECT * FROM proposals WHERE state = 'pending' AND expires_at <= ?").all(now).map(toProposal);
+    return prep(this.db, "SELECT * FROM proposals WHERE state = 'pending' AND expires_at <= ?").all(now).map(toProposal);
   }
 
   dueToAutoExecute(now: string): Proposal[] {
-    return this.db.prepare("SELECT * FROM proposals WHERE state = 'pending' AND automatic = 1 AND auto_execute_at <= ?").all(now).map(toProposal);
+    return prep(this.db, "SELECT * FROM proposals WHERE state = 'pending' AND automatic = 1 AND auto_execute_at <= ?").all(now).map(toProposal);
   }
 
   /** Rollbacks that ran (for guards): newest first. */
   executedFor(service: string, limit = 50): Proposal[] {
-    return this.db.prepare('SELECT * FROM proposals WHERE service = ? AND executed_at IS NOT NULL ORDER BY executed_at DESC LIMIT ?').all(service, limit).map(toProposal);
+    return prep(this.db, 'SELECT * FROM proposals WHERE service = ? AND executed_at IS NOT NULL ORDER BY executed_at DESC LIMIT ?').all(service, limit).map(toProposal);
   }
 }

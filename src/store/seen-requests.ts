@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { prep, type Db } from './db.js';
 
 /** Replay guard: remembers signatures of accepted Slack requests for as long as they could be valid. */
 export class SeenRequests {
@@ -6,10 +6,10 @@ export class SeenRequests {
 
   /** True the first time a signature is seen; false for a replay. */
   remember(signature: string, at: string): boolean {
-    return this.db.prepare('INSERT OR IGNORE INTO seen_requests (signature, at) VALUES (?, ?)').run(signature, at).changes === 1;
+    return prep(this.db, 'INSERT OR IGNORE INTO seen_requests (signature, at) VALUES (?, ?)').run(signature, at).changes === 1;
   }
 
   forgetBefore(at: string): number {
-    return this.db.prepare('DELETE FROM seen_requests WHERE at < ?').run(at).changes;
+    return prep(this.db, 'DELETE FROM seen_requests WHERE at < ?').run(at).changes;
   }
 }
