@@ -19,6 +19,8 @@ export const reliability: Migration = {
 
     -- The PagerDuty incident an incident came from: notes and resolution go back to it.
     ALTER TABLE incidents ADD COLUMN pagerduty_incident TEXT;
+    CREATE INDEX incidents_pagerduty ON incidents (pagerduty_incident) WHERE pagerduty_incident IS NOT NULL;
+    CREATE INDEX incidents_channel ON incidents (channel_id, opened_at);
 
     -- Deploys reported by CI/CD (POST /deploys): baseline time and last-good version when the target cannot tell.
     CREATE TABLE deploys (
@@ -36,6 +38,10 @@ export const reliability: Migration = {
     ALTER TABLE proposals ADD COLUMN auto_execute_at TEXT;
     ALTER TABLE proposals ADD COLUMN break_glass TEXT;
     ALTER TABLE proposals ADD COLUMN preflight TEXT;
+    -- History lookups per service (guards, /backstop history, last-good) must not scan every proposal.
+    CREATE INDEX proposals_service_created ON proposals (service, created_at);
+    CREATE INDEX proposals_service_executed ON proposals (service, executed_at) WHERE executed_at IS NOT NULL;
+    CREATE INDEX proposals_pending_due ON proposals (state, expires_at);
 
     -- Continuous analysis: every measurement of every watched SLI, with its verdict and reason.
     CREATE TABLE measurements (
