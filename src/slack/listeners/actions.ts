@@ -1,3 +1,4 @@
+import { ackFirst } from './after-ack.js';
 import type { App, BlockAction, ButtonAction, ViewSubmitAction } from '@slack/bolt';
 import type { Deps } from '../../app/deps.js';
 import { recordDecision } from '../../app/record-decision.js';
@@ -8,7 +9,7 @@ import { rejectModal } from '../views/reject-modal.js';
 /** Approve / Reject buttons: ack at once, then call one use case and tell the clicker. */
 export function registerActions(app: App, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ACTION_APPROVE, async ({ ack, body, action }) => {
-    await ack();
+    await ackFirst(ack);
     const channel = body.channel?.id ?? body.container?.channel_id;
     const log = deps.log.child({ proposalId: action.value, user: body.user.id });
     const res = await recordDecision(deps, { proposalId: action.value ?? '', user: body.user.id, decision: 'approve', from: { channelId: channel, messageTs: body.container?.message_ts ?? body.message?.ts } });
@@ -17,7 +18,7 @@ export function registerActions(app: App, deps: Deps): void {
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION_REJECT, async ({ ack, body, action, client }) => {
-    await ack();
+    await ackFirst(ack);
     const proposal = deps.store.proposals.get(action.value ?? '');
     const channel = body.channel?.id ?? body.container?.channel_id;
     const messageTs = body.container?.message_ts ?? body.message?.ts;
@@ -33,7 +34,7 @@ export function registerActions(app: App, deps: Deps): void {
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION_STOP, async ({ ack, body, action }) => {
-    await ack();
+    await ackFirst(ack);
     const channel = body.channel?.id ?? body.container?.channel_id;
     const proposal = deps.store.proposals.get(action.value ?? '');
     if (!proposal || (channel && channel !== proposal.channelId)) {
@@ -45,7 +46,7 @@ export function registerActions(app: App, deps: Deps): void {
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION_ROLL_FORWARD, async ({ ack, body, action }) => {
-    await ack();
+    await ackFirst(ack);
     const channel = body.channel?.id ?? body.container?.channel_id;
     const proposal = deps.store.proposals.get(action.value ?? '');
     if (!proposal || (channel && channel !== proposal.channelId)) return;
@@ -59,7 +60,7 @@ export function registerActions(app: App, deps: Deps): void {
       await ack({ response_action: 'errors', errors: { [BLOCK_REJECT_REASON]: 'Say why, so the thread and postmortem record it.' } });
       return;
     }
-    await ack();
+    await ackFirst(ack);
     const proposalId = view.private_metadata;
     const res = await recordDecision(deps, { proposalId, user: body.user.id, decision: 'reject', reason });
     const p = deps.store.proposals.get(proposalId);

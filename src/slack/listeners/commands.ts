@@ -1,3 +1,4 @@
+import { ackFirst } from './after-ack.js';
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../app/deps.js';
 import { requestRollback } from '../../app/request-rollback.js';
@@ -11,7 +12,7 @@ import { COMMAND } from '../ids.js';
 /** `/backstop …`: ack at once; answers go back to the caller only (ephemeral). */
 export function registerCommands(app: App, deps: Deps): void {
   app.command(COMMAND, async ({ ack, command, respond }) => {
-    await ack();
+    await ackFirst(ack);
     const reply = (text: string) => respond({ response_type: 'ephemeral', text }).catch((err: unknown) => deps.log.warn({ err }, 'respond failed'));
     const parsed = parseCommand(command.text ?? '');
     if (!parsed.ok) return void (await reply(parsed.error));
