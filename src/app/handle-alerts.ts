@@ -54,7 +54,7 @@ export function handleAlerts(deps: Deps, alerts: readonly Alert[]): IntakeSummar
       if (incident && a.source === 'pagerduty' && a.labels.pagerduty_incident) deps.store.incidents.linkPagerDuty(incident.id, a.labels.pagerduty_incident);
       if (incident) {
         deps.store.audit.append({ at: now, incidentId: incident.id, proposalId: null, actor: a.source, action: 'alert.firing', details: { name: a.name, fingerprint: a.fingerprint, summary: a.summary ?? a.name, severity: a.severity } });
-        if (!deps.store.proposals.liveFor(service)) toPropose.add(incident.id);
+        if (!deps.store.proposals.hasLive(service)) toPropose.add(incident.id);
         if (!summary.incidents.includes(incident.id)) summary.incidents.push(incident.id);
       }
     }

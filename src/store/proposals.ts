@@ -67,6 +67,11 @@ export class ProposalRepo {
     return r ? toProposal(r) : undefined;
   }
 
+  /** Whether a service has a live proposal, without reading it (the intake hot path). */
+  hasLive(service: string): boolean {
+    return prep(this.db, "SELECT 1 FROM proposals WHERE service = ? AND state IN ('pending', 'approved', 'executing', 'executed')").get(service) !== undefined;
+  }
+
   /** The live proposal of a service (pending through executed), if any. */
   liveFor(service: string): Proposal | undefined {
     const r = prep(this.db, "SELECT * FROM proposals WHERE service = ? AND state IN ('pending', 'approved', 'executing', 'executed')").get(service);
