@@ -58,11 +58,7 @@ export function createAdapter(serviceName: string, config: AdapterConfig, deps: 
           targetId: `kubernetes:${clusterName(config)}:${config.namespace}/${config.deployment}`,
           namespace: config.namespace,
           deployment: config.deployment,
-          versionFrom: config.versionFrom,
-          container: config.container,
-          versionLabel: config.versionLabel,
-          rolloutTimeoutMs: config.rolloutTimeout,
-          pollIntervalMs: config.pollInterval,
+          ...workloadOptions(config),
         },
         new TargetLedger(deps.db, deps.clock),
         deps.clock,
@@ -74,11 +70,7 @@ export function createAdapter(serviceName: string, config: AdapterConfig, deps: 
           targetId: `argo-rollouts:${clusterName(config)}:${config.namespace}/${config.rollout}`,
           namespace: config.namespace,
           rollout: config.rollout,
-          versionFrom: config.versionFrom,
-          container: config.container,
-          versionLabel: config.versionLabel,
-          rolloutTimeoutMs: config.rolloutTimeout,
-          pollIntervalMs: config.pollInterval,
+          ...workloadOptions(config),
         },
         new TargetLedger(deps.db, deps.clock),
         deps.clock,
@@ -136,4 +128,9 @@ function mlflowAuth(service: string, auth: Extract<AdapterConfig, { kind: 'mlflo
 /** Part of the ledger's target id, so two clusters' `ml/scorer` never share history. */
 function clusterName(config: { kubeconfig?: string; context?: string }): string {
   return config.context ?? (config.kubeconfig ? `kubeconfig=${config.kubeconfig}` : 'in-cluster');
+}
+
+/** What a Deployment and an Argo Rollout are configured with alike: how versions are read and waited for. */
+function workloadOptions(config: { versionFrom: 'image' | 'label' | 'revision'; container?: string; versionLabel: string; rolloutTimeout: number; pollInterval: number }) {
+  return { versionFrom: config.versionFrom, container: config.container, versionLabel: config.versionLabel, rolloutTimeoutMs: config.rolloutTimeout, pollIntervalMs: config.pollInterval };
 }
