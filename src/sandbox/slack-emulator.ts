@@ -939,14 +939,22 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
     return { ok: true, channel: channel.id, ts: message.ts, message: clone(echo) };
   }
 
-  private chatUpdate(args: Args): ApiResult {
+  /** The bot's own message that `chat.update` / `chat.delete` name, or Slack's error for why not. */
+  private ownMessage(args: Args, notOwn: SlackErrorCode): { channel: ChannelState; message: SlackMessage } | ApiResult {
     const channel = this.channels.get(str(args, 'channel') ?? '');
     const denied = this.denied(channel, 'write');
     if (denied || !channel) return fail(denied ?? 'channel_not_found');
     const ts = str(args, 'ts');
     const message = ts ? channel.messages.find((m) => m.ts === ts) : undefined;
     if (!message) return fail('message_not_found');
-    if (message.bot_id !== this.botId) return fail('cant_update_message');
+    if (message.bot_id !== this.botId) return fail(notOwn);
+    return { channel, message };
+  }
+
+  private chatUpdate(args: Args): ApiResult {
+    const found = this.ownMessage(args, 'cant_update_message');
+    if ('ok' in found) return found;
+    const { channel, message } = found;
     const content = this.messageContent(args);
     if ('error' in content) return content;
     if (content.text === undefined && content.blocks === undefined && content.attachments === undefined) return fail('no_text');
@@ -966,13 +974,9 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
   }
 
   private chatDelete(args: Args): ApiResult {
-    const channel = this.channels.get(str(args, 'channel') ?? '');
-    const denied = this.denied(channel, 'write');
-    if (denied || !channel) return fail(denied ?? 'channel_not_found');
-    const ts = str(args, 'ts');
-    const message = ts ? channel.messages.find((m) => m.ts === ts) : undefined;
-    if (!message) return fail('message_not_found');
-    if (message.bot_id !== this.botId) return fail('cant_delete_message');
+    const found = this.ownMessage(args, 'cant_delete_message');
+    if ('ok' in found) return found;
+    const { channel, message } = found;
     this.removeMessage(channel, message.ts);
     return { ok: true, channel: channel.id, ts: message.ts };
   }

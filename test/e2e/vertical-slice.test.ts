@@ -16,7 +16,6 @@ import { parsePolicy } from '../../src/config/policy.js';
 import { createLogger } from '../../src/log/logger.js';
 import { SlackEmulator, type SlackMessage } from '../../src/sandbox/slack-emulator.js';
 import { systemClock } from '../../src/runtime/system-clock.js';
-import { openDb } from '../../src/store/db.js';
 import { ACTION_APPROVE, ACTION_REJECT, ACTION_REJECT_REASON, BLOCK_REJECT_REASON, VIEW_REJECT } from '../../src/slack/ids.js';
 import { seedRegistry } from '../support/bot-fixture.js';
 import { SlackDriver } from '../support/slack-driver.js';
@@ -43,14 +42,7 @@ beforeAll(async () => {
   emu.addChannel({ id: incidentChannel.id, name: incidentChannel.name, members: Object.values(users).map((u) => u.id) });
 
   // An earlier good release v41, then the bad v42: what `npx backstop registry` would have recorded.
-  seedRegistry(dbFile);
-  const seed = openDb(dbFile);
-  const registry = new LocalRegistry(seed, systemClock);
-  registry.register('ranker', 'r1');
-  registry.register('ranker', 'r2');
-  registry.promote('ranker', 'r1', { actor: 'ci', reason: 'release' });
-  registry.promote('ranker', 'r2', { actor: 'ci', reason: 'release' });
-  seed.close();
+  seedRegistry(dbFile, [['fraud-scorer', 'v41', 'v42'], ['ranker', 'r1', 'r2']]);
 
   const policy = parsePolicy(`
 defaults: { settle: 0s, proposalTtl: 30m }

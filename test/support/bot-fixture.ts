@@ -41,14 +41,19 @@ services:
 ${extra}`;
 }
 
-/** fraud-scorer v41 (good) then v42 (serving), as `npx backstop registry` would record them. */
-export function seedRegistry(dbFile: string): void {
+/**
+ * For each model a good release then a bad, serving one (fraud-scorer v41 then v42 by default),
+ * as `npx backstop registry` would record them.
+ */
+export function seedRegistry(dbFile: string, models: readonly [model: string, good: string, bad: string][] = [['fraud-scorer', 'v41', 'v42']]): void {
   const db = openDb(dbFile);
   const r = new LocalRegistry(db, systemClock);
-  r.register('fraud-scorer', 'v41');
-  r.register('fraud-scorer', 'v42');
-  r.promote('fraud-scorer', 'v41', { actor: 'ci', reason: 'release' });
-  r.promote('fraud-scorer', 'v42', { actor: 'ci', reason: 'release' });
+  for (const [model, good, bad] of models) {
+    r.register(model, good);
+    r.register(model, bad);
+    r.promote(model, good, { actor: 'ci', reason: 'release' });
+    r.promote(model, bad, { actor: 'ci', reason: 'release' });
+  }
   db.close();
 }
 
