@@ -18,14 +18,42 @@ export interface RollbackPlan {
   to: string;
   /** Human-readable steps, logged and shown in Slack exactly as executed. */
   steps: string[];
+  /**
+   * What the plan was computed against, opaque to Backstop (e.g. `revision=7;resourceVersion=1234`).
+   * Stored with the proposal when people see it, and handed back as `ExecuteRequest.planned`, so an
+   * adapter executes what was shown instead of re-planning against a target that moved.
+   */
+  basis?: string;
 }
+
+/** Closed codes for failures Backstop treats differently from a plain error. */
+export type ExecuteFailureCode =
+  /** The target no longer serves `expectedFrom` (or no longer matches `planned`): nobody approved acting on what it serves now. */
+  | 'target_moved';
 
 export type ExecuteOutcome =
   | { ok: true; version: string; detail: string; alreadyApplied: boolean }
-  | { ok: false; retryable: boolean; message: string };
+  | {
+    ok: false;
+    retryable: boolean;
+    message: string;
+    code?: ExecuteFailureCode;
+    /** With `target_moved`: the version the target serves now, when it says. */
+    current?: string | null;
+  };
 
 export interface ExecuteRequest {
   to: string;
+  /**
+   * The version approvers saw serving (the proposal's `fromVersion`). The adapter compares it with the
+   * target at execution time and, if the target serves something else, moves nothing and returns
+   * `{ ok: false, retryable: false, code: 'target_moved', current }`. Null: the proposal could not tell
+   * what was serving, so there is nothing to compare. An idempotent replay of a key that already
+   * executed is checked first and still answers `alreadyApplied` (the target is on `to` by our doing).
+   */
+  expectedFrom: string | null;
+  /** `RollbackPlan.basis` from proposal time, when the adapter gave one. */
+  planned?: string;
   idempotencyKey: string;
   /** Who approved, and why; adapters record it where the target allows (commit message, tag). */
   actor: string;
@@ -49,6 +77,12 @@ export interface ReadBack {
   confirmed: boolean;
   version: string | null;
   detail: string;
+  /**
+   * False when the target has no way to report what it serves (an http-webhook without
+   * `versionsUrl`): verification then says "the target cannot confirm its version; SLIs only"
+   * and never "Verified". Absent means true.
+   */
+  canConfirm?: boolean;
 }
 
 export interface RollbackAdapter {
@@ -64,11 +98,17 @@ export interface RollbackAdapter {
    * is ready, and (where the target exposes it) has a compatible input signature.
    */
   preflight(to: string): Promise<PreflightResult>;
-  /** Reads the target back after execution to confirm it serves `to`. */
+  /**
+   * Reads the target back to see whether it serves `to`. Backstop polls it after execution until it
+   * confirms or a bounded window passes (a rollout takes time), so it must be cheap and touch nothing.
+   * It may throw for a transient failure; that poll counts as "not yet".
+   */
   readBack(to: string): Promise<ReadBack>;
   /**
    * Present only where the target can split traffic: send `percent` of it to `to`
-   * (100 completes the rollback). Same idempotency rules as `execute`.
+   * (100 completes the rollback). Same idempotency rules as `execute`. `expectedFrom` is the
+   * version people saw; a target already part-way to `to` under this proposal's earlier stages
+   * (keys `<proposal>:<percent>`) has not moved away from it.
    */
   shiftTraffic?(req: ExecuteRequest & { percent: number }): Promise<ExecuteOutcome>;
 }
