@@ -19,6 +19,12 @@ export interface ContractHarness {
   serving(): Promise<string | null>;
   /** How many times the target really moved (idempotent replays do not count). */
   moves(): Promise<number>;
+  /**
+   * Moves the target behind the adapter's back to a third version, neither `seeded.current`
+   * nor `seeded.lastGood`, as CI deploying a release between proposal and approval would.
+   * Returns that version, named as the adapter names versions.
+   */
+  moveTarget(): Promise<string>;
   close?(): Promise<void>;
   /**
    * True when the adapter can tell before executing that a version does not exist, so
@@ -46,7 +52,14 @@ export function describeRollbackAdapterContract(name: string, makeHarness: () =>
       await h.close?.();
     });
 
-    const request = (to: string, idempotencyKey = 'prop-1') => ({ to, idempotencyKey, actor: 'U0APPROVER', reason: 'accuracy below 0.85' });
+    // Approvers saw the seeded version serving: every execution says so.
+    const request = (to: string, idempotencyKey = 'prop-1', expectedFrom: string | null = h.seeded.current) => ({
+      to,
+      expectedFrom,
+      idempotencyKey,
+      actor: 'U0APPROVER',
+      reason: 'accuracy below 0.85',
+    });
 
     it('reports the current and last good version', async () => {
       const v = await h.adapter.versions();
@@ -76,6 +89,27 @@ export function describeRollbackAdapterContract(name: string, makeHarness: () =>
       expect(first).toMatchObject({ ok: true, alreadyApplied: false });
       expect(second).toMatchObject({ ok: true, version: h.seeded.lastGood, alreadyApplied: true });
       expect(await h.moves()).toBe(1);
+    });
+
+    it('refuses, moving nothing, when the target moved to another version since the proposal', async () => {
+      const third = await h.moveTarget();
+      expect([h.seeded.current, h.seeded.lastGood]).not.toContain(third);
+      expect(await h.serving()).toBe(third);
+      const movesBefore = await h.moves();
+      const out = await h.adapter.execute(request(h.seeded.lastGood, 'prop-moved'));
+      expect(out).toMatchObject({ ok: false, retryable: false, code: 'target_moved', current: third });
+      if (!out.ok) {
+        expect(out.message).toContain(third);
+        expect(out.message).toContain(h.seeded.current);
+      }
+      expect(await h.serving()).toBe(third);
+      expect(await h.moves()).toBe(movesBefore);
+    });
+
+    it('executes when the proposal could not tell what served (nothing to compare)', async () => {
+      const out = await h.adapter.execute(request(h.seeded.lastGood, 'prop-unknown-from', null));
+      expect(out).toMatchObject({ ok: true, version: h.seeded.lastGood });
+      expect(await h.serving()).toBe(h.seeded.lastGood);
     });
 
     it('refuses an unknown target version with ok:false instead of throwing', async () => {

@@ -38,6 +38,11 @@ describeRollbackAdapterContract('local-registry', async () => {
       return a.ok ? a.value.version : null;
     },
     moves: async () => rollbackRows(db),
+    moveTarget: async () => {
+      registry.register(target.model, 'v43');
+      registry.promote(target.model, 'v43', { actor: 'ci', reason: 'ship v43' });
+      return 'v43';
+    },
     close: async () => {
       db.close();
     },
@@ -77,14 +82,25 @@ describe('LocalRegistryAdapter', () => {
 
   it('refuses a version that is not READY with its reason', async () => {
     s.registry.register(target.model, 'v43', { status: 'PENDING_REGISTRATION' });
-    const out = await s.adapter.execute({ to: 'v43', idempotencyKey: 'p1', actor: 'U0A', reason: 'r' });
+    const out = await s.adapter.execute({ to: 'v43', expectedFrom: 'v42', idempotencyKey: 'p1', actor: 'U0A', reason: 'r' });
     expect(out).toEqual({ ok: false, retryable: false, message: 'fraud-scorer v43 is PENDING_REGISTRATION, not READY [version_not_ready]' });
   });
 
   it('records the approver and reason in the registry history', async () => {
-    await s.adapter.execute({ to: 'v41', idempotencyKey: 'prop-9', actor: 'U0APPROVER', reason: 'accuracy 0.71 < 0.85' });
+    await s.adapter.execute({ to: 'v41', expectedFrom: 'v42', idempotencyKey: 'prop-9', actor: 'U0APPROVER', reason: 'accuracy 0.71 < 0.85' });
     const h = s.registry.history(target.model, target.alias);
     expect(h.ok && h.value.at(-1)).toMatchObject({ kind: 'rollback', actor: 'U0APPROVER', reason: 'accuracy 0.71 < 0.85', idempotencyKey: 'prop-9' });
+  });
+
+  it('answers a replayed key as already applied even after someone promoted since', async () => {
+    const first = { to: 'v41', expectedFrom: 'v42', idempotencyKey: 'prop-11', actor: 'U0A', reason: 'r' };
+    expect(await s.adapter.execute(first)).toMatchObject({ ok: true, alreadyApplied: false });
+    s.registry.register(target.model, 'v43');
+    s.registry.promote(target.model, 'v43', { actor: 'ci' });
+    expect(await s.adapter.execute(first)).toMatchObject({ ok: true, alreadyApplied: true });
+    // A new proposal approved against v42 is refused: v43 serves now.
+    expect(await s.adapter.execute({ ...first, idempotencyKey: 'prop-12' })).toMatchObject({ ok: false, code: 'target_moved', current: 'v43' });
+    expect(s.registry.alias(target.model, target.alias)).toMatchObject({ ok: true, value: { version: 'v43' } });
   });
 
   it('reports a locked database as retryable and moves nothing', async () => {
@@ -99,7 +115,7 @@ describe('LocalRegistryAdapter', () => {
       registry.promote(target.model, 'v41', { actor: 'ci' });
       reader.pragma('busy_timeout = 0');
       writer.exec('BEGIN IMMEDIATE');
-      const out = await new LocalRegistryAdapter(new LocalRegistry(reader, s.clock), target).execute({ to: 'v40', idempotencyKey: 'p1', actor: 'U0A', reason: 'r' });
+      const out = await new LocalRegistryAdapter(new LocalRegistry(reader, s.clock), target).execute({ to: 'v40', expectedFrom: 'v41', idempotencyKey: 'p1', actor: 'U0A', reason: 'r' });
       writer.exec('ROLLBACK');
       expect(out).toMatchObject({ ok: false, retryable: true, message: expect.stringContaining('SQLITE_BUSY') });
       expect(registry.alias(target.model, target.alias)).toMatchObject({ ok: true, value: { version: 'v41' } });
@@ -114,6 +130,6 @@ describe('LocalRegistryAdapter', () => {
     const closed = openDb(':memory:');
     closed.close();
     const broken = new LocalRegistryAdapter(new LocalRegistry(closed, s.clock), target);
-    await expect(broken.execute({ to: 'v41', idempotencyKey: 'p1', actor: 'U0A', reason: 'r' })).rejects.toThrow(/not open/);
+    await expect(broken.execute({ to: 'v41', expectedFrom: 'v42', idempotencyKey: 'p1', actor: 'U0A', reason: 'r' })).rejects.toThrow(/not open/);
   });
 });

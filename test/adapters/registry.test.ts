@@ -251,6 +251,14 @@ describe('LocalRegistry', () => {
       expect(reg.rollback(M, ALIAS, 'v40', key)).toMatchObject({ ok: false, code: 'alias_not_set' });
     });
 
+    it('refuses with target_moved, changing nothing, when the alias is not where the caller expected', () => {
+      deploy('v40', 'v41', 'v42');
+      const before = snapshot();
+      expect(reg.rollback(M, ALIAS, 'v40', { ...key, expectedFrom: 'v41' })).toMatchObject({ ok: false, code: 'target_moved', current: 'v42' });
+      expect(snapshot()).toEqual(before);
+      expect(value(reg.rollback(M, ALIAS, 'v40', { ...key, expectedFrom: 'v42' }))).toMatchObject({ from: 'v42', to: 'v40', alreadyApplied: false });
+    });
+
     it('leaves the key free after a refusal, so a corrected retry can use it', () => {
       deploy('v40', 'v41');
       expect(reg.rollback(M, ALIAS, 'v99', key).ok).toBe(false);

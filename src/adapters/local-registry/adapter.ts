@@ -1,4 +1,5 @@
 import type { ExecuteOutcome, ExecuteRequest, PreflightResult, ReadBack, RollbackAdapter, RollbackPlan, VersionState } from '../../ports/rollback-adapter.js';
+import { targetMoved } from '../target-moved.js';
 import type { LocalRegistry } from './registry.js';
 
 export interface LocalRegistryTarget {
@@ -83,6 +84,8 @@ export class LocalRegistryAdapter implements RollbackAdapter {
         idempotencyKey: req.idempotencyKey,
         actor: req.actor,
         reason: req.reason,
+        // Compared inside the registry's write transaction: nothing can promote in between.
+        expectedFrom: req.expectedFrom,
       });
     } catch (err) {
       const code = sqliteCode(err);
@@ -91,6 +94,7 @@ export class LocalRegistryAdapter implements RollbackAdapter {
       }
       throw err;
     }
+    if (!result.ok && result.code === 'target_moved') return targetMoved(this.describe(), result.current ?? null, req.expectedFrom);
     if (!result.ok) return { ok: false, retryable: false, message: `${result.message} [${result.code}]` };
     const { from, to, alreadyApplied } = result.value;
     const detail = alreadyApplied

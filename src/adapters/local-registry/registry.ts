@@ -19,11 +19,13 @@ export type RegistryErrorCode =
   | 'already_exists'
   | 'alias_not_set'
   /** The idempotency key was already used for a different model, alias or target. */
-  | 'idempotency_conflict';
+  | 'idempotency_conflict'
+  /** The alias no longer points where the caller expected (someone promoted since). */
+  | 'target_moved';
 
 export type RegistryResult<T> =
   | { ok: true; value: T }
-  | { ok: false; code: RegistryErrorCode; message: string };
+  | { ok: false; code: RegistryErrorCode; message: string; current?: string | null };
 
 export interface RegisteredVersion {
   model: string;
@@ -264,12 +266,14 @@ export class LocalRegistry {
   /**
    * Moves the alias back to `to` in one transaction. A key seen before for the same target
    * reports `alreadyApplied` and moves nothing, so a retried execution never rolls back twice.
+   * With `expectedFrom`, an alias pointing elsewhere is refused (`target_moved`) in the same
+   * transaction, so a promotion cannot slip in between the check and the move.
    */
   rollback(
     model: string,
     alias: string,
     to: string,
-    req: { idempotencyKey: string; actor: string; reason: string },
+    req: { idempotencyKey: string; actor: string; reason: string; expectedFrom?: string | null },
   ): RegistryResult<RollbackResult> {
     return this.db.transaction((): RegistryResult<RollbackResult> => {
       const seen = this.db.prepare('SELECT * FROM registry_history WHERE idempotency_key = ?').get(req.idempotencyKey);
@@ -283,9 +287,14 @@ export class LocalRegistry {
           `idempotency key ${req.idempotencyKey} was already used to move ${prior.model} ${prior.alias} to ${prior.to_version}`,
         );
       }
+      const current = this.aliasRow(model, alias)?.version;
+      const expected = req.expectedFrom ?? null;
+      if (expected !== null && current !== expected) {
+        if (!this.modelExists(model)) return fail('unknown_model', `no versions of ${model} are registered`);
+        return { ok: false, code: 'target_moved', current: current ?? null, message: `alias ${alias} of ${model} now points at ${current ?? '(unset)'}, not ${expected}` };
+      }
       const checked = this.checkReady(model, to);
       if (!checked.ok) return checked;
-      const current = this.aliasRow(model, alias)?.version;
       if (current === undefined) return fail('alias_not_set', `alias ${alias} of ${model} is not set: nothing to roll back`);
       // Recorded even when already at `to`, so the key stays bound to this outcome.
       const at = this.moveAlias(model, alias, current, to, { kind: 'rollback', actor: req.actor, reason: req.reason, key: req.idempotencyKey });
