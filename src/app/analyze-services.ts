@@ -1,8 +1,9 @@
 import type { ResolvedService } from '../config/policy.js';
-import { evaluateSeries, judge, type SeriesVerdict } from '../domain/analysis.js';
+import { evaluateSeries, type SeriesVerdict } from '../domain/analysis.js';
 import type { Incident } from '../domain/incident.js';
 import { fillFromDeploys } from '../domain/deploy-history.js';
 import type { Deps } from './deps.js';
+import { measureSlis } from './measure-slis.js';
 import { proposeRollback } from './propose-rollback.js';
 import { recordStep } from './record-step.js';
 
@@ -36,30 +37,17 @@ export async function analyzeService(deps: Deps, svc: ResolvedService): Promise<
   const since = new Date(Math.max(versions.deployedAt?.getTime() ?? 0, incident ? Date.parse(incident.openedAt) : 0, now.getTime() - 24 * 3_600_000)).toISOString();
   const baselineAt = versions.deployedAt ? new Date(versions.deployedAt.getTime() - 60_000) : new Date(now.getTime() - svc.baselineOffset);
   const verdicts: { sli: string; verdict: SeriesVerdict }[] = [];
-  for (const sli of svc.slis) {
-    const source = deps.sliSource(sli.source);
-    const measured = await source.measure(sli, { service: svc.name, now, baselineAt, currentVersion: versions.current, baselineVersion: versions.lastGood }).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
-    let samples: { baselineSamples?: (number | null)[]; currentSamples?: (number | null)[] } = {};
-    if (sli.judge?.kind === 'mann-whitney' && source.range) {
-      const span = Math.min(d.bakeWindow, 3_600_000);
-      const [b, c] = await Promise.all([
-        source.range(sli, { start: new Date(baselineAt.getTime() - span), end: baselineAt, stepSeconds: 60 }),
-        source.range(sli, { start: new Date(now.getTime() - span), end: now, stepSeconds: 60 }),
-      ]);
-      samples = { baselineSamples: 'points' in b ? b.points.map(([, v]) => v) : [], currentSamples: 'points' in c ? c.points.map(([, v]) => v) : [] };
-    }
-    const m = 'error' in measured
-      ? judge(sli.judge ?? { kind: 'absolute' }, { comparator: sli.comparator, threshold: sli.threshold, baseline: null, current: null, error: measured.error })
-      : judge(sli.judge ?? { kind: 'absolute' }, { comparator: sli.comparator, threshold: sli.threshold, baseline: measured.baseline, current: measured.current, ...samples });
+  // The same measurement and judge as proposals and verification use.
+  const readings = await measureSlis(deps, svc, { baselineAt, currentVersion: versions.current, baselineVersion: versions.lastGood, currentSince: versions.deployedAt });
+  for (const r of readings) {
     deps.store.tx(() => deps.store.measurements.add({
-      service: svc.name, sli: sli.name, at: now.toISOString(), verdict: m.verdict,
-      value: 'error' in measured ? null : measured.current, baseline: 'error' in measured ? null : measured.baseline, reason: m.reason,
+      service: svc.name, sli: r.name, at: now.toISOString(), verdict: r.verdict, value: r.current, baseline: r.baseline, reason: r.reason,
     }));
-    const series = deps.store.measurements.since(svc.name, sli.name, since);
-    verdicts.push({ sli: sli.name, verdict: evaluateSeries(series, { failureLimit: d.failureLimit, inconclusiveLimit: d.inconclusiveLimit }) });
+    const series = deps.store.measurements.since(svc.name, r.name, since);
+    const v = evaluateSeries(series, { failureLimit: d.failureLimit, inconclusiveLimit: d.inconclusiveLimit });
+    verdicts.push({ sli: r.name, verdict: v });
     // Escalate once per streak: exactly when it reaches the limit.
-    const v = verdicts[verdicts.length - 1]!.verdict;
-    if (v.phase === 'blind' && tailBlind(series) === d.inconclusiveLimit) await escalateBlind(deps, svc, incident, sli.name, v);
+    if (v.phase === 'blind' && tailBlind(series) === d.inconclusiveLimit) await escalateBlind(deps, svc, incident, r.name, v);
   }
 
   const degraded = verdicts.filter((v) => v.verdict.phase === 'degraded');

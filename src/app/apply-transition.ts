@@ -11,7 +11,15 @@ export type Applied =
  * compare-and-swap in one transaction with its audit rows and Slack messages.
  * A writer that lost the race is told so, and nothing of its attempt is stored.
  */
-export function applyTransition(deps: Deps, proposalId: string, event: ProposalEvent, actor: string, details: Record<string, unknown> = {}): Applied {
+export function applyTransition(
+  deps: Deps,
+  proposalId: string,
+  event: ProposalEvent,
+  actor: string,
+  details: Record<string, unknown> = {},
+  /** Other rows that must commit with this transition (e.g. the execution record), or not at all. */
+  alongside?: (written: Proposal) => void,
+): Applied {
   const result = deps.store.tx((): Applied => {
     const current = deps.store.proposals.get(proposalId);
     if (!current) return { ok: false, code: 'not_found', message: `No proposal ${proposalId}.` };
@@ -22,6 +30,7 @@ export function applyTransition(deps: Deps, proposalId: string, event: ProposalE
     if (!deps.store.proposals.save(toWrite, current.rev)) {
       return { ok: false, code: 'lost_race', message: 'Someone else changed this proposal at the same moment; look at the message for its current state.' };
     }
+    alongside?.(toWrite);
     const effects = r.effects ?? [];
     for (const e of effects) {
       if (e.type === 'announce') {

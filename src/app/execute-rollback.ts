@@ -1,12 +1,13 @@
 import { whoMayApprove } from '../domain/approval.js';
 import { overallVerdict } from '../domain/sli.js';
 import type { Proposal } from '../domain/proposal.js';
-import type { ExecuteOutcome } from '../ports/rollback-adapter.js';
+import type { ExecuteOutcome, ExecuteRequest } from '../ports/rollback-adapter.js';
 import type { Deps } from './deps.js';
 import { applyTransition } from './apply-transition.js';
 import { carryOut } from './carry-out.js';
+import { measureSlis } from './measure-slis.js';
+import { recordStep } from './record-step.js';
 import { writePostmortemIfDue } from './resolve-incident.js';
-import { takeSnapshot } from './take-snapshot.js';
 
 /**
  * Executes an approved proposal. The approved → executing compare-and-swap is the
@@ -15,9 +16,16 @@ import { takeSnapshot } from './take-snapshot.js';
  * failures (timeouts, 5xx) are retried with backoff, always with the same idempotency key.
  */
 export async function executeProposal(deps: Deps, proposalId: string): Promise<void> {
-  const started = applyTransition(deps, proposalId, { type: 'start_execution' }, 'backstop');
+  const started = applyTransition(deps, proposalId, { type: 'start_execution' }, 'backstop', {}, () => deps.store.executions.start(proposalId, deps.clock.now().toISOString()));
   if (!started.ok) return;
   await performExecution(deps, started.proposal);
+}
+
+/** The pre-deploy instant all of a proposal's SLI tables compare with. */
+export function proposalBaselineAt(deps: Deps, p: Proposal): Date {
+  if (p.baselineAt) return new Date(p.baselineAt);
+  // Proposals made before the baseline was stored: the same rule they were made with.
+  return new Date(Date.parse(p.createdAt) - (deps.service(p.service)?.baselineOffset ?? 3_600_000));
 }
 
 /** Calls the adapter for a proposal this process moved to `executing` (or found there, never attempted, after a restart). */
@@ -25,11 +33,15 @@ export async function performExecution(deps: Deps, p: Proposal): Promise<void> {
   const proposalId = p.id;
   const adapter = deps.adapter(p.service);
   const log = deps.log.child({ proposalId, incidentId: p.incidentId, service: p.service, adapter: adapter.kind });
-  const plan = await adapter.plan(p.toVersion).catch((err: unknown) => ({ steps: [`plan unavailable: ${err instanceof Error ? err.message : String(err)}`] }));
-  log.info({ plan: plan.steps }, 'executing rollback');
+  const steps = p.plan?.steps ?? (await adapter.plan(p.toVersion).catch((err: unknown) => ({ steps: [`plan unavailable: ${err instanceof Error ? err.message : String(err)}`] }))).steps;
+  log.info({ plan: steps, expectedFrom: p.fromVersion }, 'executing rollback');
   deps.store.tx(() => deps.store.executions.start(proposalId, deps.clock.now().toISOString()));
 
-  const request = { to: p.toVersion, idempotencyKey: p.id, actor: p.approvals.map((a) => a.user).join(','), reason: p.reason };
+  // The version people saw serving travels with the request: a target that moved since is refused.
+  const request: ExecuteRequest = {
+    to: p.toVersion, expectedFrom: p.fromVersion, idempotencyKey: p.id, actor: p.approvals.map((a) => a.user).join(','), reason: p.reason,
+    ...(p.plan?.basis !== undefined ? { planned: p.plan.basis } : {}),
+  };
   const svc = deps.service(p.service);
   let outcome: ExecuteOutcome;
   if (svc?.stages && adapter.shiftTraffic) {
@@ -37,40 +49,47 @@ export async function performExecution(deps: Deps, p: Proposal): Promise<void> {
     const shift = adapter.shiftTraffic.bind(adapter);
     outcome = { ok: false, retryable: false, message: 'no stage ran' };
     for (const percent of svc.stages) {
-      outcome = await withRetries(deps, p, () => shift({ ...request, idempotencyKey: `${p.id}:${percent}`, percent }));
+      outcome = await withRetries(deps, p, `${percent}% step`, () => shift({ ...request, idempotencyKey: `${p.id}:${percent}`, percent }));
       if (!outcome.ok || percent === 100) break;
       await deps.clock.sleep(svc.settle);
-      const readings = await takeSnapshot(deps, svc, { baselineAt: new Date(Date.parse(p.createdAt) - svc.baselineOffset), currentVersion: p.toVersion, baselineVersion: p.toVersion });
+      const readings = await measureSlis(deps, svc, { baselineAt: proposalBaselineAt(deps, p), currentVersion: p.toVersion, baselineVersion: p.toVersion, currentSince: deps.clock.now() });
       if (overallVerdict(readings) !== 'ok') {
-        applyTransition(deps, proposalId, { type: 'stage_halted', percent, readings }, 'backstop', { sli: readings });
-        deps.store.tx(() => deps.store.executions.finish(proposalId, deps.clock.now().toISOString(), 'failed', `halted at ${percent}%`));
+        const at = deps.clock.now().toISOString();
+        applyTransition(deps, proposalId, { type: 'stage_halted', percent, readings }, 'backstop', { sli: readings }, () => deps.store.executions.finish(proposalId, at, 'failed', `halted at ${percent}%`));
         await writePostmortemIfDue(deps, p.incidentId);
         return;
       }
       applyTransition(deps, proposalId, { type: 'stage_done', percent, readings }, 'backstop', { sli: readings });
     }
   } else {
-    outcome = await withRetries(deps, p, () => adapter.execute(request));
+    outcome = await withRetries(deps, p, 'rollback', () => adapter.execute(request));
   }
 
   if (outcome.ok) deps.checkpoint?.('executed-unrecorded');
   const attempts = deps.store.executions.get(proposalId)?.attempts ?? 1;
-  const details = { plan: plan.steps, attempts };
+  const details = { plan: steps, attempts };
+  const at = deps.clock.now().toISOString();
+  const page = svc ? ` cc ${whoMayApprove(svc.approvers)}` : '';
   let done;
   if (outcome.ok) {
-    done = applyTransition(deps, proposalId, { type: 'execution_succeeded', detail: outcome.detail }, 'backstop', details);
+    done = applyTransition(deps, proposalId, { type: 'execution_succeeded', detail: outcome.detail }, 'backstop', details, () => deps.store.executions.finish(proposalId, at, 'succeeded', null));
+  } else if (outcome.code === 'target_moved') {
+    const current = outcome.current ?? null;
+    done = applyTransition(deps, proposalId, { type: 'target_moved', current, detail: `${outcome.message}${page}` }, 'backstop', { ...details, current }, () => deps.store.executions.finish(proposalId, at, 'failed', outcome.message));
+    log.warn({ current, expectedFrom: p.fromVersion }, 'target moved since the proposal; nothing executed');
   } else {
-    const page = svc ? ` cc ${whoMayApprove(svc.approvers)}` : '';
     const detail = `${outcome.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})${page}`;
-    done = applyTransition(deps, proposalId, { type: 'execution_failed', detail }, 'backstop', details);
+    done = applyTransition(deps, proposalId, { type: 'execution_failed', detail }, 'backstop', details, () => deps.store.executions.finish(proposalId, at, 'failed', outcome.message));
   }
-  deps.store.tx(() => deps.store.executions.finish(proposalId, deps.clock.now().toISOString(), outcome.ok ? 'succeeded' : 'failed', outcome.ok ? null : outcome.message));
   log.info({ ok: outcome.ok, attempts }, 'rollback execution finished');
   if (done.ok) carryOut(deps, proposalId, done.effects);
 }
 
-/** One adapter call with bounded, backed-off retries of retryable failures; attempts are recorded. */
-async function withRetries(deps: Deps, p: Proposal, call: () => Promise<ExecuteOutcome>): Promise<ExecuteOutcome> {
+/**
+ * One adapter call with bounded, backed-off retries of retryable failures. Every failed attempt
+ * is an audit row and a thread line, so people see a struggling target while it struggles.
+ */
+async function withRetries(deps: Deps, p: Proposal, what: string, call: () => Promise<ExecuteOutcome>): Promise<ExecuteOutcome> {
   const { executeAttempts, executeBackoff } = deps.policy.defaults;
   let outcome: ExecuteOutcome = { ok: false, retryable: false, message: 'not attempted' };
   for (let attempt = 1; attempt <= executeAttempts; attempt++) {
@@ -82,12 +101,31 @@ async function withRetries(deps: Deps, p: Proposal, call: () => Promise<ExecuteO
       // A throwing adapter is a bug or an unclassified failure: do not hammer the target.
       outcome = { ok: false, retryable: false, message: err instanceof Error ? err.message : String(err) };
     }
-    if (outcome.ok || !outcome.retryable || attempt === executeAttempts) break;
+    if (outcome.ok || outcome.code === 'target_moved') break;
+    const last = !outcome.retryable || attempt === executeAttempts;
     const wait = executeBackoff * 2 ** (attempt - 1);
-    deps.log.warn({ proposalId: p.id, attempt, wait, error: outcome.message }, 'rollback attempt failed; retrying');
     const message = outcome.message;
-    deps.store.tx(() => deps.store.executions.failedAttempt(p.id, message));
+    const next = last ? (outcome.retryable ? 'no attempts left' : 'not retried: the target refused it') : `retrying in ${seconds(wait)}`;
+    deps.log.warn({ proposalId: p.id, attempt, wait: last ? null : wait, error: message }, 'rollback attempt failed');
+    deps.store.tx(() => {
+      deps.store.executions.failedAttempt(p.id, message);
+      recordStep(deps, {
+        incidentId: p.incidentId, proposalId: p.id, actor: 'backstop', action: 'execution.attempt_failed',
+        text: `⚠️ ${capitalise(what)} attempt ${attempt} of ${executeAttempts} failed: ${message}; ${next}.`,
+        details: { attempt, of: executeAttempts, retryable: outcome.ok ? false : outcome.retryable, error: message, retryInMs: last ? null : wait },
+      });
+    });
+    deps.kickOutbox();
+    if (last) break;
     await deps.clock.sleep(wait);
   }
   return outcome;
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toPrecision(3))} s`;
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

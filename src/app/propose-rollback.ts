@@ -5,7 +5,7 @@ import { comparatorSymbol, fmt } from '../domain/sli.js';
 import type { Deps } from './deps.js';
 import { decideOutcome } from './decide-outcome.js';
 import { recordStep } from './record-step.js';
-import { takeSnapshot } from './take-snapshot.js';
+import { measureSlis } from './measure-slis.js';
 
 export type ProposeResult =
   | { ok: true; proposal: Proposal }
@@ -65,7 +65,7 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
     const rolledBackFrom = new Set(deps.store.proposals.recent(svc.name, 50).filter((x) => x.executedAt && x.fromVersion).map((x) => x.fromVersion!));
     versions = fillFromDeploys(reported, deps.store.deploys.recent(svc.name), rolledBackFrom);
   } catch (err) {
-    const message = `Cannot read versions from ${deps.adapter(svc.name).describe()}: ${err instanceof Error ? err.message : String(err)}`;
+    const message = `Cannot read versions from ${deps.adapter(svc.name).describe()}: ${errorText(err)}`;
     log.warn({ err }, 'reading versions failed');
     deps.store.tx(() => recordStep(deps, { incidentId, proposalId: null, actor: 'backstop', action: 'proposal.not_possible', text: `⚠️ ${message}. No rollback proposed; follow the runbook.` }));
     deps.kickOutbox();
@@ -82,9 +82,13 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
   const now = deps.clock.now();
   // A minute before the deploy: the sample at the deploy instant may already be the new version's.
   const baselineAt = versions.deployedAt ? new Date(versions.deployedAt.getTime() - 60_000) : new Date(now.getTime() - svc.baselineOffset);
-  const [readings, preflight] = await Promise.all([
-    takeSnapshot(deps, svc, { baselineAt, currentVersion: versions.current, baselineVersion: versions.lastGood }),
-    deps.adapter(svc.name).preflight(versions.lastGood).catch((err: unknown) => ({ ok: false, checks: [{ name: 'pre-flight', ok: false, detail: err instanceof Error ? err.message : String(err) }] })),
+  const target = versions.lastGood;
+  const adapter = deps.adapter(svc.name);
+  const [readings, preflight, plan] = await Promise.all([
+    measureSlis(deps, svc, { baselineAt, currentVersion: versions.current, baselineVersion: target, currentSince: versions.deployedAt, sparkline: true }),
+    adapter.preflight(target).catch((err: unknown) => ({ ok: false, checks: [{ name: 'pre-flight', ok: false, detail: errorText(err) }] })),
+    // What approvers see is what executes: the plan's basis goes back to the adapter on approval.
+    adapter.plan(target).then((pl) => ({ steps: pl.steps, ...(pl.basis !== undefined ? { basis: pl.basis } : {}) }), (err: unknown) => ({ steps: [`plan unavailable: ${errorText(err)}`] })),
   ]);
   const created = deps.clock.now();
   const outcome = decideOutcome(deps, svc, { target: versions.lastGood, severity: req.severity ?? null, trigger: req.trigger ?? (req.requestedBy === 'alert' ? 'alert' : 'person') });
@@ -95,7 +99,7 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
     expiresAt: new Date(created.getTime() + svc.proposalTtl).toISOString(), decidedAt: null, decidedBy: null,
     decisionReason: null, executedAt: null, verifiedAt: null, sliBefore: readings, sliAfter: null,
     executionDetail: null, channelId, messageTs: null,
-    preflight,
+    preflight, plan, baselineAt: baselineAt.toISOString(), readBack: null,
     automatic: outcome.automatic && preflight.ok,
     autoExecuteAt: outcome.automatic && preflight.ok ? new Date(created.getTime() + outcome.graceMs).toISOString() : null,
     breakGlass: null,
@@ -106,11 +110,11 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
     if (raced) return raced;
     deps.store.proposals.insert(proposal);
     deps.store.outbox.enqueue('update_proposal', { proposalId: proposal.id, incidentId }, { text: 'proposal' }, proposal.createdAt);
-    const sliText = readings.map((r) => `${r.name} ${fmt(r.current)} (${r.verdict}; breach if ${comparatorSymbol(r.comparator)} ${fmt(r.threshold)})`).join(', ');
+    const sliText = readings.map((r) => `${r.name} ${fmt(r.current)} (${r.verdict.replace('_', ' ')}: ${r.reason}; breach if ${comparatorSymbol(r.comparator)} ${fmt(r.threshold)})`).join(', ');
     recordStep(deps, {
       incidentId, proposalId: proposal.id, actor: req.requestedBy, action: 'proposal.created',
       text: `📋 Proposed rollback of ${svc.name} ${proposal.fromVersion ?? 'unknown'} → ${proposal.toVersion} (${req.reason}). SLIs: ${sliText}. Needs ${proposal.requiredApprovals} approval(s) before ${proposal.expiresAt}.`,
-      details: { from: proposal.fromVersion, to: proposal.toVersion, sli: readings, requiredApprovals: proposal.requiredApprovals },
+      details: { from: proposal.fromVersion, to: proposal.toVersion, sli: readings, requiredApprovals: proposal.requiredApprovals, plan: plan.steps, baselineAt: proposal.baselineAt },
     });
     if (!preflight.ok) {
       recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'backstop', action: 'preflight.failed', text: `⛔ Pre-flight failed for ${proposal.toVersion}: ${preflight.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')}. This rollback cannot be approved; fix the target or roll forward.` });
@@ -125,4 +129,8 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
   if (inserted) return { ok: false, code: 'exists', message: `A rollback proposal for ${svc.name} is already ${inserted.state}.`, proposal: inserted };
   log.info({ proposalId: proposal.id, from: proposal.fromVersion, to: proposal.toVersion }, 'rollback proposed');
   return { ok: true, proposal };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,28 +1,42 @@
-import { overallVerdict } from '../domain/sli.js';
 import type { Deps } from './deps.js';
 import { applyTransition } from './apply-transition.js';
+import { proposalBaselineAt } from './execute-rollback.js';
+import { measureSlis } from './measure-slis.js';
+import { awaitReadBack } from './read-back.js';
 import { writePostmortemIfDue } from './resolve-incident.js';
-import { takeSnapshot } from './take-snapshot.js';
 
-/** Waits the service's settle time, re-measures, and says verified or not recovered. */
+/**
+ * Verification is read-back plus SLIs: first the target must report the approved version
+ * (polled over the service's read-back window), then, after the settle time, every SLI is
+ * measured against the proposal's own pre-deploy baseline. Only both together are "Verified".
+ */
 export async function verifyRollback(deps: Deps, proposalId: string): Promise<void> {
   const p = deps.store.proposals.get(proposalId);
   if (!p || p.state !== 'executed') return;
   const svc = deps.service(p.service);
   if (!svc) return;
   deps.checkpoint?.('verifying');
-  await deps.clock.sleep(svc.settle);
-  const readings = await takeSnapshot(deps, svc, {
-    baselineAt: new Date(Date.parse(p.createdAt) - svc.baselineOffset),
-    currentVersion: p.toVersion,
-    baselineVersion: p.toVersion,
-  });
-  // Only a clean bill of health counts: inconclusive is not recovered.
-  const recovered = overallVerdict(readings) === 'ok';
-  const r = applyTransition(deps, proposalId, { type: 'verification', readings, recovered }, 'backstop', { sli: readings });
+  const readBack = await awaitReadBack(deps.clock, deps.adapter(p.service), p.toVersion, { timeoutMs: svc.readBackTimeout, intervalMs: svc.readBackInterval });
+  // SLIs of a target still on the old version say nothing about the rollback: do not measure them as if.
+  const measure = readBack.status === 'confirmed' || readBack.status === 'unsupported';
+  const rolledBackAt = deps.clock.now();
+  if (measure) await deps.clock.sleep(svc.settle);
+  const readings = measure
+    ? await measureSlis(deps, svc, {
+      baselineAt: proposalBaselineAt(deps, p),
+      // Static SLIs are read at what the target reports, never at what was asked for.
+      currentVersion: readBack.status === 'confirmed' ? readBack.version : null,
+      baselineVersion: p.toVersion,
+      currentSince: rolledBackAt,
+      sparkline: true,
+    })
+    : [];
+  const { polls, ...rb } = readBack;
+  const r = applyTransition(deps, proposalId, { type: 'verification', readings, readBack: rb }, 'backstop', { sli: readings, readBack: rb, readBackPolls: polls });
   if (!r.ok) return;
+  if (r.proposal.state !== 'verified') deps.log.warn({ proposalId, readBack: rb, state: r.proposal.state }, 'rollback not verified');
   const pagerDutyIncident = deps.store.incidents.pagerDutyIncident(p.incidentId);
-  if (recovered && pagerDutyIncident && deps.policy.pagerduty.resolveAfterVerified) {
+  if (r.proposal.state === 'verified' && pagerDutyIncident && deps.policy.pagerduty.resolveAfterVerified) {
     deps.store.tx(() => deps.store.outbox.enqueue('pagerduty_resolve', { incidentId: p.incidentId }, { text: pagerDutyIncident }, deps.clock.now().toISOString()));
     deps.kickOutbox();
   }

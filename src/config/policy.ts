@@ -115,6 +115,8 @@ export const serviceSchema = z.object({
   proposalTtl: durationSchema.optional(),
   /** Used for the SLI baseline when the adapter does not know the deploy time. */
   baselineOffset: durationSchema.optional(),
+  readBackTimeout: durationSchema.optional(),
+  readBackInterval: durationSchema.optional(),
   decision: decisionSchema.optional(),
   /**
    * Staged rollback where the target can split traffic: percentages sent to the good version,
@@ -139,7 +141,11 @@ export const policySchema = z.object({
     executeAttempts: z.number().int().min(1).max(10).default(3),
     /** First wait between attempts; doubles each time. */
     executeBackoff: durationSchema.default(2_000),
-  }).strict().default({ requiredApprovals: 1, settle: 30_000, proposalTtl: 1_800_000, baselineOffset: 3_600_000, executeAttempts: 3, executeBackoff: 2_000 }),
+    /** After execution, how long the target may take to report the approved version (a rollout takes time). */
+    readBackTimeout: durationSchema.default(120_000),
+    /** How often the target is read back meanwhile. */
+    readBackInterval: durationSchema.default(5_000),
+  }).strict().default({ requiredApprovals: 1, settle: 30_000, proposalTtl: 1_800_000, baselineOffset: 3_600_000, executeAttempts: 3, executeBackoff: 2_000, readBackTimeout: 120_000, readBackInterval: 5_000 }),
   /** Where postmortem drafts are written. */
   postmortemDir: z.string().default('postmortems'),
   /** Scheduled game-day drills (runbooks/drills/*.yaml). */
@@ -172,6 +178,8 @@ export interface ResolvedService extends ServicePolicy {
   settle: number;
   proposalTtl: number;
   baselineOffset: number;
+  readBackTimeout: number;
+  readBackInterval: number;
 }
 
 export function resolveService(policy: Policy, name: string): ResolvedService | undefined {
@@ -187,6 +195,8 @@ export function resolveService(policy: Policy, name: string): ResolvedService | 
     settle: svc.settle ?? d.settle,
     proposalTtl: svc.proposalTtl ?? d.proposalTtl,
     baselineOffset: svc.baselineOffset ?? d.baselineOffset,
+    readBackTimeout: svc.readBackTimeout ?? d.readBackTimeout,
+    readBackInterval: svc.readBackInterval ?? d.readBackInterval,
   };
 }
 

@@ -4,8 +4,12 @@
  * result with a compare-and-swap on `rev`, so two racing clicks cannot both win.
  *
  *   pending ──approve (quorum)──▶ approved ──start──▶ executing ──succeeded──▶ executed ──verified──▶ verified
- *      │  ╲──reject──▶ rejected                          │                          ╲──not recovered──▶ not_recovered
- *      ╲──expire──▶ expired      pending ──cancel──▶ cancelled (alerts resolved first)                               ╲──failed──▶ failed
+ *      │  ╲──reject──▶ rejected                          │  │                       ├──SLIs only──▶ unconfirmed
+ *      ╲──expire──▶ expired                              │  ╲──failed──▶ failed      ╲──not recovered──▶ not_recovered
+ *   pending ──cancel──▶ cancelled (alerts resolved first) ╲──target moved──▶ superseded
+ *
+ * "Verified" needs both: the target reported the approved version, and every SLI was measured
+ * healthy. A target that cannot report its version ends `unconfirmed` at best.
  */
 import type { SliReading } from './sli.js';
 
@@ -19,10 +23,22 @@ export type ProposalState =
   | 'failed'
   | 'rejected'
   | 'expired'
-  | 'cancelled';
+  | 'cancelled'
+  /** The target moved away from the approved version before execution: nothing was done. */
+  | 'superseded'
+  /** Rolled back and the SLIs are healthy, but the target cannot report which version it serves. */
+  | 'unconfirmed';
 
 export const LIVE_STATES: readonly ProposalState[] = ['pending', 'approved', 'executing', 'executed'];
-export const FINAL_STATES: readonly ProposalState[] = ['verified', 'not_recovered', 'failed', 'rejected', 'expired', 'cancelled'];
+export const FINAL_STATES: readonly ProposalState[] = ['verified', 'unconfirmed', 'not_recovered', 'failed', 'superseded', 'rejected', 'expired', 'cancelled'];
+
+/** What the target said when Backstop read it back after the rollback. */
+export interface ReadBackResult {
+  /** confirmed: serves the approved version; mismatch: serves another; unsupported: cannot tell; unreachable: reading failed. */
+  status: 'confirmed' | 'mismatch' | 'unsupported' | 'unreachable';
+  version: string | null;
+  detail: string;
+}
 
 export interface Approval {
   user: string;
@@ -62,6 +78,12 @@ export interface Proposal {
   breakGlass?: string | null;
   /** The target's own checks before anyone approves; a failed one blocks approval. */
   preflight?: { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] } | null;
+  /** The pre-deploy instant every SLI baseline of this proposal is read at (before, stages, after). */
+  baselineAt?: string | null;
+  /** The adapter's plan as shown to approvers, and what it was computed against. */
+  plan?: { steps: string[]; basis?: string } | null;
+  /** The read-back after execution. */
+  readBack?: ReadBackResult | null;
 }
 
 export type ProposalEvent =
@@ -75,9 +97,12 @@ export type ProposalEvent =
   | { type: 'start_execution' }
   | { type: 'execution_succeeded'; detail: string }
   | { type: 'execution_failed'; detail: string }
+  /** The adapter refused because the target no longer serves `fromVersion`. */
+  | { type: 'target_moved'; current: string | null; detail: string }
   | { type: 'stage_done'; percent: number; readings: SliReading[] }
   | { type: 'stage_halted'; percent: number; readings: SliReading[] }
-  | { type: 'verification'; readings: SliReading[]; recovered: boolean };
+  /** `readings` are empty when the SLIs were not measured (the target does not serve the approved version). */
+  | { type: 'verification'; readings: SliReading[]; readBack: ReadBackResult };
 
 export type Effect =
   | { type: 'execute' }
@@ -97,9 +122,11 @@ export type AuditAction =
   | 'execution.started'
   | 'execution.succeeded'
   | 'execution.failed'
+  | 'execution.superseded'
   | 'execution.stage'
   | 'execution.halted'
   | 'verification.recovered'
+  | 'verification.unconfirmed'
   | 'verification.not_recovered';
 
 export type RefusalCode =
@@ -128,6 +155,8 @@ const STATE_WORDS: Record<ProposalState, string> = {
   rejected: 'rejected',
   expired: 'expired',
   cancelled: 'cancelled',
+  superseded: 'superseded: the target moved before execution',
+  unconfirmed: 'rolled back; SLIs healthy, version unconfirmed',
 };
 
 export function describeState(s: ProposalState): string {
@@ -233,6 +262,13 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
         { type: 'announce', action: 'execution.failed', text: `❌ Rollback of ${p.service} to ${p.toVersion} failed: ${event.detail}. Nothing is reported as rolled back; follow the runbook.` },
       ]);
     }
+    case 'target_moved': {
+      if (p.state !== 'executing') return refuse('invalid_transition', `A target-moved refusal arrived for a proposal that is ${describeState(p.state)}.`);
+      const now = event.current ?? 'an unknown version';
+      return ok(next(p, { state: 'superseded', executionDetail: event.detail, decisionReason: `the target now serves ${now}, not ${p.fromVersion ?? 'unknown'} as approved` }), [
+        { type: 'announce', action: 'execution.superseded', text: `⚠️ Superseded: ${p.service} now serves ${now}, which nobody approved removing (the approval was for ${p.fromVersion ?? 'unknown'} → ${p.toVersion}). Nothing was rolled back. If ${now} is bad too, propose again: \`/backstop rollback ${p.service} <reason>\`.` },
+      ]);
+    }
     case 'stage_done': {
       if (p.state !== 'executing') return refuse('invalid_transition', `No staged rollback is running for a proposal that is ${describeState(p.state)}.`);
       return ok(next(p, {}), [
@@ -247,14 +283,30 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
     }
     case 'verification': {
       if (p.state !== 'executed') return refuse('invalid_transition', `Cannot verify a proposal that is ${describeState(p.state)}.`);
-      const state: ProposalState = event.recovered ? 'verified' : 'not_recovered';
-      return ok(next(p, { state, verifiedAt: at, sliAfter: event.readings }), [
-        event.recovered
-          ? { type: 'announce', action: 'verification.recovered', text: `🟢 Verified: ${p.service} on ${p.toVersion} is within its SLIs.` }
-          : { type: 'announce', action: 'verification.not_recovered', text: `🟠 Not recovered: ${p.service} on ${p.toVersion} still fails or cannot be measured. A human must look now.` },
+      const v = verificationOutcome(p, event.readings, event.readBack);
+      return ok(next(p, { state: v.state, verifiedAt: at, sliAfter: event.readings, readBack: event.readBack }), [
+        { type: 'announce', action: v.action, text: v.text },
       ]);
     }
   }
+}
+
+/** Verified only when the target confirms the version and every SLI was measured healthy; otherwise say what is unknown. */
+function verificationOutcome(p: Proposal, readings: readonly SliReading[], rb: ReadBackResult): { state: ProposalState; action: AuditAction; text: string } {
+  const healthy = readings.length > 0 && readings.every((r) => r.verdict === 'ok');
+  const slis = readings.map((r) => `${r.name}: ${r.verdict === 'ok' ? 'ok' : r.verdict.replace('_', ' ')} (${r.reason})`).join('; ');
+  if (rb.status === 'confirmed' && healthy) {
+    return { state: 'verified', action: 'verification.recovered', text: `🟢 Verified: the target reports ${p.toVersion} (${rb.detail}) and every SLI is healthy: ${slis}.` };
+  }
+  if (rb.status === 'unsupported' && healthy) {
+    return { state: 'unconfirmed', action: 'verification.unconfirmed', text: `🟡 SLIs healthy, version unconfirmed: the target cannot confirm its version; SLIs only (${rb.detail}). ${slis}. Check the target shows ${p.toVersion} before calling it done.` };
+  }
+  if (rb.status === 'mismatch' || rb.status === 'unreachable') {
+    const what = rb.status === 'mismatch' ? `the target still reports ${rb.version ?? 'no version'}, not ${p.toVersion}` : 'the target could not be read back';
+    return { state: 'not_recovered', action: 'verification.not_recovered', text: `🟠 Not recovered: ${what} (${rb.detail}). The SLIs were not re-measured as a recovery. A human must look now.` };
+  }
+  const confirmed = rb.status === 'confirmed' ? `the target reports ${p.toVersion}, but` : 'the target cannot confirm its version, and';
+  return { state: 'not_recovered', action: 'verification.not_recovered', text: `🟠 Not recovered: ${confirmed} not every SLI is healthy: ${slis || 'nothing was measured'}. A human must look now.` };
 }
 
 function failedChecks(p: Proposal): string {

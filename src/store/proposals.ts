@@ -10,24 +10,29 @@ const sliReading = z.object({
   comparator: z.enum(['lt', 'lte', 'gt', 'gte']),
   threshold: z.number(),
   unit: z.string().optional(),
-  verdict: z.enum(['ok', 'breach', 'inconclusive']),
+  verdict: z.enum(['ok', 'breach', 'no_data', 'error', 'inconclusive']),
+  /** Rows written before verdicts had four words kept the inconclusive kind here. */
   inconclusive: z.enum(['no_data', 'error']).optional(),
   reason: z.string(),
   sparkline: z.string().optional(),
-});
+}).transform(({ inconclusive, ...r }) => ({ ...r, verdict: r.verdict === 'inconclusive' ? (inconclusive ?? 'no_data') : r.verdict }));
 const readings = z.array(sliReading);
 const approvals = z.array(z.object({ user: z.string(), at: z.string() }));
 
 const row = z.object({
   id: z.string(), incident_id: z.string(), service: z.string(),
-  state: z.enum(['pending', 'approved', 'executing', 'executed', 'verified', 'not_recovered', 'failed', 'rejected', 'expired', 'cancelled']),
+  state: z.enum(['pending', 'approved', 'executing', 'executed', 'verified', 'unconfirmed', 'not_recovered', 'failed', 'superseded', 'rejected', 'expired', 'cancelled']),
   rev: z.number(), from_version: z.string().nullable(), to_version: z.string(), requested_by: z.string(), reason: z.string(),
   required_approvals: z.number(), approvals: z.string(), created_at: z.string(), expires_at: z.string(),
   decided_at: z.string().nullable(), decided_by: z.string().nullable(), decision_reason: z.string().nullable(),
   executed_at: z.string().nullable(), verified_at: z.string().nullable(), sli_before: z.string(), sli_after: z.string().nullable(),
   execution_detail: z.string().nullable(), channel_id: z.string(), message_ts: z.string().nullable(),
   automatic: z.number(), auto_execute_at: z.string().nullable(), break_glass: z.string().nullable(), preflight: z.string().nullable(),
+  baseline_at: z.string().nullable(), plan: z.string().nullable(), read_back: z.string().nullable(),
 });
+const plan = z.object({ steps: z.array(z.string()), basis: z.string().optional() });
+const readBack = z.object({ status: z.enum(['confirmed', 'mismatch', 'unsupported', 'unreachable']), version: z.string().nullable(), detail: z.string() });
+const json = <T>(schema: z.ZodType<T>, text: string | null): T | null => (text === null ? null : schema.parse(JSON.parse(text)));
 const preflight = z.object({ ok: z.boolean(), checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })) });
 
 function toProposal(r: unknown): Proposal {
@@ -42,7 +47,8 @@ function toProposal(r: unknown): Proposal {
     sliAfter: x.sli_after === null ? null : (readings.parse(JSON.parse(x.sli_after)) as SliReading[]),
     executionDetail: x.execution_detail, channelId: x.channel_id, messageTs: x.message_ts,
     automatic: x.automatic === 1, autoExecuteAt: x.auto_execute_at, breakGlass: x.break_glass,
-    preflight: x.preflight === null ? null : preflight.parse(JSON.parse(x.preflight)),
+    preflight: json(preflight, x.preflight),
+    baselineAt: x.baseline_at, plan: json(plan, x.plan), readBack: json(readBack, x.read_back),
   };
 }
 
@@ -56,6 +62,7 @@ function params(p: Proposal) {
     executionDetail: p.executionDetail, channelId: p.channelId, messageTs: p.messageTs,
     automatic: p.automatic ? 1 : 0, autoExecuteAt: p.autoExecuteAt ?? null, breakGlass: p.breakGlass ?? null,
     preflight: p.preflight ? JSON.stringify(p.preflight) : null,
+    baselineAt: p.baselineAt ?? null, plan: p.plan ? JSON.stringify(p.plan) : null, readBack: p.readBack ? JSON.stringify(p.readBack) : null,
   };
 }
 
@@ -93,10 +100,10 @@ export class ProposalRepo {
   insert(p: Proposal): void {
     prep(this.db, `INSERT INTO proposals (id, incident_id, service, state, rev, from_version, to_version, requested_by, reason, required_approvals, approvals,
         created_at, expires_at, decided_at, decided_by, decision_reason, executed_at, verified_at, sli_before, sli_after, execution_detail, channel_id, message_ts,
-        automatic, auto_execute_at, break_glass, preflight)
+        automatic, auto_execute_at, break_glass, preflight, baseline_at, plan, read_back)
       VALUES (@id, @incidentId, @service, @state, @rev, @fromVersion, @toVersion, @requestedBy, @reason, @requiredApprovals, @approvals,
         @createdAt, @expiresAt, @decidedAt, @decidedBy, @decisionReason, @executedAt, @verifiedAt, @sliBefore, @sliAfter, @executionDetail, @channelId, @messageTs,
-        @automatic, @autoExecuteAt, @breakGlass, @preflight)`).run(params(p));
+        @automatic, @autoExecuteAt, @breakGlass, @preflight, @baselineAt, @plan, @readBack)`).run(params(p));
   }
 
   /**
@@ -106,7 +113,7 @@ export class ProposalRepo {
   save(next: Proposal, expectedRev: number): boolean {
     const res = prep(this.db, `UPDATE proposals SET state = @state, rev = @rev, approvals = @approvals, decided_at = @decidedAt, decided_by = @decidedBy,
         decision_reason = @decisionReason, executed_at = @executedAt, verified_at = @verifiedAt, sli_after = @sliAfter, execution_detail = @executionDetail,
-        break_glass = @breakGlass
+        break_glass = @breakGlass, read_back = @readBack
       WHERE id = @id AND rev = @expectedRev`).run({ ...params(next), expectedRev });
     return res.changes === 1;
   }

@@ -69,7 +69,10 @@ describe.skipIf(skip)('proposal SLIs from a real Prometheus', () => {
     handleAlerts(h.deps, [firingAlert()]);
     await h.settle();
     const p = h.store.proposals.liveFor('fraud-scorer')!;
-    expect(p.sliBefore.map((r) => [r.verdict, r.inconclusive])).toEqual([['inconclusive', 'error'], ['inconclusive', 'error']]);
-    expect(JSON.stringify(h.chat.posts[0]!.blocks)).toContain('❔ inconclusive (error)');
+    expect(p.sliBefore.map((r) => r.verdict)).toEqual(['error', 'error']);
+    const shown = JSON.stringify(h.chat.posts[0]!.blocks);
+    expect(shown).toContain('⚠️ error');
+    // The reason is shown, not only the word: people must know why Backstop cannot see.
+    expect(shown).toContain(p.sliBefore[0]!.reason);
   });
 });

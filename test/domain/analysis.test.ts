@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateSeries, judge, type Measurement, type MeasurementVerdict } from '../../src/domain/analysis.js';
+import { evaluateSeries, type Measurement, type MeasurementVerdict } from '../../src/domain/analysis.js';
+import { judge } from '../../src/domain/judge.js';
 import { checkAutomaticRollback, type GuardPolicy } from '../../src/domain/guards.js';
 import { mannWhitney } from '../../src/domain/mann-whitney.js';
 

@@ -67,7 +67,7 @@ describe('proposal state machine', () => {
     for (const [e, state] of [
       [{ type: 'start_execution' }, 'executing'],
       [{ type: 'execution_succeeded', detail: 'alias moved' }, 'executed'],
-      [{ type: 'verification', readings: [reading({ current: 0.91, verdict: 'ok' })], recovered: true }, 'verified'],
+      [{ type: 'verification', readings: [reading({ current: 0.91, verdict: 'ok' })], readBack: { status: 'confirmed', version: 'v41', detail: 'alias at v41' } }, 'verified'],
     ] as [ProposalEvent, ProposalState][]) {
       const r = apply(p, e);
       expect(r.ok).toBe(true);
@@ -90,9 +90,45 @@ describe('proposal state machine', () => {
     expect(r.ok && r.effects.map((e) => e.type)).not.toContain('verify');
   });
 
+  const confirmed = { status: 'confirmed' as const, version: 'v41', detail: 'alias production points at v41' };
+  const healthy = reading({ verdict: 'ok', current: 0.91, reason: '0.91 within threshold 0.85' });
+
   it('says not recovered when verification fails', () => {
-    const r = apply(proposal({ state: 'executed' }), { type: 'verification', readings: [reading()], recovered: false });
+    const r = apply(proposal({ state: 'executed' }), { type: 'verification', readings: [reading()], readBack: confirmed });
     expect(r.ok && r.proposal.state).toBe('not_recovered');
+  });
+
+  it('says Verified only when the target reports the version and every SLI is healthy', () => {
+    const r = apply(proposal({ state: 'executed' }), { type: 'verification', readings: [healthy], readBack: confirmed });
+    expect(r.ok && r.proposal.state).toBe('verified');
+    const text = r.ok ? r.effects.map((e) => (e.type === 'announce' ? e.text : '')).join(' ') : '';
+    expect(text).toContain('Verified');
+    expect(text).toContain('alias production points at v41');
+  });
+
+  it('never says Verified while the target still serves another version, whatever the SLIs', () => {
+    const r = apply(proposal({ state: 'executed' }), { type: 'verification', readings: [], readBack: { status: 'mismatch', version: 'v42', detail: 'versions endpoint reports v42' } });
+    expect(r.ok && r.proposal.state).toBe('not_recovered');
+    const text = r.ok ? r.effects.map((e) => (e.type === 'announce' ? e.text : '')).join(' ') : '';
+    expect(text).not.toContain('Verified');
+    expect(text).toContain('still reports v42');
+  });
+
+  it('says "SLIs only" for a target that cannot report its version, and not Verified', () => {
+    const r = apply(proposal({ state: 'executed' }), { type: 'verification', readings: [healthy], readBack: { status: 'unsupported', version: null, detail: 'no versionsUrl' } });
+    expect(r.ok && r.proposal.state).toBe('unconfirmed');
+    const text = r.ok ? r.effects.map((e) => (e.type === 'announce' ? e.text : '')).join(' ') : '';
+    expect(text).toContain('the target cannot confirm its version; SLIs only');
+    expect(text).not.toMatch(/\bVerified\b/);
+  });
+
+  it('supersedes an approval whose target moved, naming the version nobody approved removing', () => {
+    const r = apply(proposal({ state: 'executing', fromVersion: 'v42', toVersion: 'v41' }), { type: 'target_moved', current: 'v43', detail: 'the target now serves v43' });
+    expect(r.ok && r.proposal.state).toBe('superseded');
+    expect(r.ok && r.effects.map((e) => e.type)).toEqual(['announce']);
+    const text = r.ok ? r.effects.map((e) => (e.type === 'announce' ? e.text : '')).join(' ') : '';
+    expect(text).toContain('now serves v43, which nobody approved removing');
+    expect(text).toContain('Nothing was rolled back');
   });
 
   it('cancels only pending proposals', () => {
@@ -111,8 +147,10 @@ describe('proposal state machine', () => {
     ['executed', { type: 'start_execution' }],
     ['approved', { type: 'execution_succeeded', detail: '' }],
     ['failed', { type: 'execution_failed', detail: '' }],
-    ['executing', { type: 'verification', readings: [], recovered: true }],
-    ['verified', { type: 'verification', readings: [], recovered: true }],
+    ['executing', { type: 'verification', readings: [], readBack: { status: 'confirmed', version: 'v41', detail: '' } }],
+    ['verified', { type: 'verification', readings: [], readBack: { status: 'confirmed', version: 'v41', detail: '' } }],
+    ['approved', { type: 'target_moved', current: 'v43', detail: '' }],
+    ['superseded', { type: 'start_execution' }],
   ];
   it.each(illegal)('refuses from %s the event %o', (state, e) => {
     const r = apply(proposal({ state }), e);

@@ -14,7 +14,7 @@ function audit(rows: [number, string, Record<string, unknown>?][]): AuditEntry[]
   return rows.map(([ms, action, details], i) => ({ seq: i + 1, at: at(ms), incidentId: 'inc-drill-1', proposalId: action.startsWith('alert') ? null : 'rb-drill-1', actor: 'backstop', action, details: details ?? {}, prevHash: '', hash: '' }));
 }
 
-const reading = (verdict: SliReading['verdict']): SliReading => ({ name: 'accuracy', baseline: 0.9, current: verdict === 'inconclusive' ? null : 0.7, comparator: 'lt', threshold: 0.8, verdict, reason: '' });
+const reading = (verdict: SliReading['verdict']): SliReading => ({ name: 'accuracy', baseline: 0.9, current: verdict === 'no_data' ? null : 0.7, comparator: 'lt', threshold: 0.8, verdict, reason: '' });
 
 function proposal(state: ProposalState, before: SliReading['verdict'] = 'breach'): Proposal {
   return {
@@ -68,8 +68,8 @@ describe('drill report', () => {
     ['not_recovered', 'breach', 'not_recovered'],
     ['failed', 'breach', 'failed'],
     ['rejected', 'breach', 'rejected'],
-    ['rejected', 'inconclusive', 'inconclusive'],
-    ['expired', 'inconclusive', 'inconclusive'],
+    ['rejected', 'no_data', 'inconclusive'],
+    ['expired', 'error', 'inconclusive'],
     ['expired', 'breach', 'expired'],
     ['pending', 'breach', 'timed_out'],
     ['executing', 'breach', 'timed_out'],
@@ -103,9 +103,9 @@ describe('drill report', () => {
 
   it('checks that an inconclusive drill rolled nothing back', () => {
     const s = scenario('expect: { outcome: inconclusive }');
-    const clean = buildReport(facts({ scenario: s, proposal: proposal('rejected', 'inconclusive'), audit: audit([[0, 'alert.firing'], [5, 'proposal.created'], [50, 'proposal.rejected']]) }));
+    const clean = buildReport(facts({ scenario: s, proposal: proposal('rejected', 'no_data'), audit: audit([[0, 'alert.firing'], [5, 'proposal.created'], [50, 'proposal.rejected']]) }));
     expect(clean.passed).toBe(true);
-    const blind = buildReport(facts({ scenario: s, proposal: proposal('rejected', 'inconclusive'), audit: audit([[0, 'alert.firing'], [5, 'execution.started']]) }));
+    const blind = buildReport(facts({ scenario: s, proposal: proposal('rejected', 'no_data'), audit: audit([[0, 'alert.firing'], [5, 'execution.started']]) }));
     expect(blind.checks.find((c) => c.name === 'no rollback')).toMatchObject({ ok: false });
   });
 

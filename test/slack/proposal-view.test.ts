@@ -36,11 +36,12 @@ describe('proposal message', () => {
   });
 
   it('aligns the SLI table in columns and marks inconclusive readings with their cause', () => {
-    const table = sliTable([reading(), reading({ name: 'p99', current: null, verdict: 'inconclusive', inconclusive: 'no_data', comparator: 'gt', threshold: 250, baseline: 120 })]);
+    const table = sliTable([reading(), reading({ name: 'p99', current: null, verdict: 'no_data', reason: 'no data for the current value', comparator: 'gt', threshold: 250, baseline: 120 })]);
     const lines = table.split('\n');
     expect(lines[0]).toMatch(/^SLI\s+baseline\s+now\s+breach if\s+verdict$/);
     expect(lines[1]).toContain('❌ breach');
-    expect(lines[2]).toContain('❔ inconclusive (no data)');
+    expect(lines[2]).toContain('❔ no data');
+    expect(table).toContain('p99: no data for the current value');
     expect(lines[1]!.indexOf('0.91')).toBe(lines[0]!.indexOf('baseline'));
   });
 

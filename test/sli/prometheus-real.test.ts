@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assessSli, type SliSpec } from '../../src/domain/sli.js';
+import { assessSli } from '../../src/domain/judge.js';
+import type { SliSpec } from '../../src/domain/sli.js';
 import type { SliContext } from '../../src/ports/sli-source.js';
 import { PrometheusSliSource } from '../../src/sli/prometheus-source.js';
 import { sparkline } from '../../src/domain/sparkline.js';
@@ -118,6 +119,6 @@ describe.skipIf(skip)('PrometheusSliSource when Prometheus goes away', () => {
     const measured = await source.measure(accuracy, ctx);
 
     expect(measured).toEqual({ error: expect.stringMatching(/^Prometheus unreachable: .*ECONNREFUSED/) });
-    expect(assessSli(accuracy, measured)).toMatchObject({ verdict: 'inconclusive', inconclusive: 'error', current: null });
+    expect(assessSli(accuracy, measured)).toMatchObject({ verdict: 'error', current: null });
   });
 });

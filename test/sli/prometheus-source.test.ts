@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assessSli, type SliSpec } from '../../src/domain/sli.js';
+import { assessSli } from '../../src/domain/judge.js';
+import type { SliSpec } from '../../src/domain/sli.js';
 import type { SliContext } from '../../src/ports/sli-source.js';
 import { PrometheusSliSource, type PrometheusSliSourceOptions } from '../../src/sli/prometheus-source.js';
 
@@ -125,14 +126,14 @@ describe('PrometheusSliSource against captured Prometheus answers', () => {
     prom.reply = () => ok('vector-empty.json');
     const measured = await source().measure(accuracy, ctx);
     expect(measured).toEqual({ baseline: null, current: null });
-    expect(assessSli(accuracy, measured)).toMatchObject({ verdict: 'inconclusive', inconclusive: 'no_data' });
+    expect(assessSli(accuracy, measured)).toMatchObject({ verdict: 'no_data' });
   });
 
   it.each(['vector-nan.json', 'scalar-nan.json'])('reports NaN in %s as no data, never as a value', async (name) => {
     prom.reply = () => ok(name);
     const measured = await source().measure(accuracy, ctx);
     expect(measured).toEqual({ baseline: null, current: null });
-    expect(assessSli(accuracy, measured)).toMatchObject({ verdict: 'inconclusive', inconclusive: 'no_data' });
+    expect(assessSli(accuracy, measured)).toMatchObject({ verdict: 'no_data' });
   });
 
   it.each(['+Inf', '-Inf'])('reports %s as no data', async (inf) => {
@@ -153,7 +154,7 @@ describe('PrometheusSliSource against captured Prometheus answers', () => {
 
     const measured = await source().measure(accuracy, ctx);
     expect(measured).toEqual({ error: 'query returned 2 series; aggregate it to one' });
-    expect(assessSli(accuracy, measured)).toMatchObject({ verdict: 'inconclusive', inconclusive: 'error' });
+    expect(assessSli(accuracy, measured)).toMatchObject({ verdict: 'error' });
   });
 
   it('refuses a range vector from an instant query', async () => {
@@ -165,7 +166,7 @@ describe('PrometheusSliSource against captured Prometheus answers', () => {
     prom.reply = () => ({ status: 400, body: fixture('error-bad-query.json') });
     const measured = await source().measure({ ...accuracy, query: 'sum(rate(http_requests_total[5m]' }, ctx);
     expect(measured).toEqual({ error: 'bad_data: invalid parameter "query": 1:33: parse error: unclosed left parenthesis' });
-    expect(assessSli(accuracy, measured)).toMatchObject({ verdict: 'inconclusive', inconclusive: 'error' });
+    expect(assessSli(accuracy, measured)).toMatchObject({ verdict: 'error' });
   });
 
   it('passes on a 422 execution answer', async () => {
@@ -209,7 +210,7 @@ describe('PrometheusSliSource against captured Prometheus answers', () => {
 
     expect(measured).toEqual({ error: 'timeout: no answer from Prometheus within 200 ms' });
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(assessSli(accuracy, measured)).toMatchObject({ verdict: 'inconclusive', inconclusive: 'error' });
+    expect(assessSli(accuracy, measured)).toMatchObject({ verdict: 'error' });
   });
 
   it('reports a refused connection as an error', async () => {

@@ -5,19 +5,20 @@ import { describeState, type Proposal } from '../../domain/proposal.js';
 import { comparatorSymbol, fmt, type SliReading } from '../../domain/sli.js';
 import { ACTION_APPROVE, ACTION_REJECT, ACTION_ROLL_FORWARD, ACTION_STOP, BLOCK_DECISION } from '../ids.js';
 
-const MARK: Record<SliReading['verdict'], string> = { ok: '✅ ok', breach: '❌ breach', inconclusive: '❔ inconclusive' };
+const MARK: Record<SliReading['verdict'], string> = { ok: '✅ ok', breach: '❌ breach', no_data: '❔ no data', error: '⚠️ error' };
 
-/** Monospace SLI table: baseline, now, threshold and a breach mark per SLI. */
+/** Monospace SLI table: baseline, now, threshold and a verdict per SLI; an inconclusive one says why under the table. */
 export function sliTable(readings: readonly SliReading[], title = 'now'): string {
   const rows = [['SLI', 'baseline', title, 'breach if', 'verdict']];
   for (const r of readings) {
     const unit = r.unit ? ` ${r.unit}` : '';
-    rows.push([r.name, fmt(r.baseline) + unit, fmt(r.current) + unit, `${comparatorSymbol(r.comparator)} ${fmt(r.threshold)}`, MARK[r.verdict] + (r.inconclusive ? ` (${r.inconclusive.replace('_', ' ')})` : '')]);
+    rows.push([r.name, fmt(r.baseline) + unit, fmt(r.current) + unit, `${comparatorSymbol(r.comparator)} ${fmt(r.threshold)}${unit}`, MARK[r.verdict]]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  const why = readings.filter((r) => r.verdict === 'no_data' || r.verdict === 'error').map((r) => `${r.name}: ${r.reason}`);
   const shapes = readings.filter((r) => r.sparkline).map((r) => `${r.name.padEnd(widths[0]!)}  last hour ${r.sparkline}`);
-  return [...table, ...(shapes.length ? ['', ...shapes] : [])].join('\n');
+  return [...table, ...(why.length ? ['', ...why] : []), ...(shapes.length ? ['', ...shapes] : [])].join('\n');
 }
 
 function clip(s: string, max: number): string {
