@@ -13,7 +13,7 @@ function makeAdapter(target: WebhookTarget, clock: FakeClock, over: Partial<Http
   return new HttpWebhookAdapter({ service: 'fraud-scorer', url: target.url, secret: SECRET, timeoutMs: 2_000, versionsUrl: target.versionsUrl, ...over }, clock);
 }
 
-const req = { to: 'v41', idempotencyKey: 'prop-7', actor: 'U0APPROVER', reason: 'accuracy below 0.85' };
+const req = { to: 'v41', expectedFrom: 'v42', idempotencyKey: 'prop-7', actor: 'U0APPROVER', reason: 'accuracy below 0.85' };
 
 function expectNoSecret(value: unknown): void {
   expect(JSON.stringify(value)).not.toContain(SECRET);
@@ -27,6 +27,10 @@ describeRollbackAdapterContract('http-webhook', async () => {
     unknownVersion: 'v999',
     serving: async () => target.current,
     moves: async () => target.moves,
+    moveTarget: async () => {
+      target.deploy('v43');
+      return 'v43';
+    },
     close: () => target.close(),
   };
 });
@@ -60,6 +64,7 @@ describe('HttpWebhookAdapter', () => {
     expect(JSON.parse(sent.body)).toEqual({
       service: 'fraud-scorer',
       from: 'v42',
+      expectedFrom: 'v42',
       to: 'v41',
       idempotencyKey: 'prop-7',
       actor: 'U0APPROVER',
@@ -90,6 +95,42 @@ describe('HttpWebhookAdapter', () => {
     const out = await makeAdapter(target, clock, { versionsUrl: undefined }).execute(req);
     expect(out).toMatchObject({ ok: false, retryable: false });
     if (!out.ok) expect(out.message).toContain(`plain text refusal ${status}`);
+    // Only the documented body makes a 409 a "target moved" refusal.
+    expect(out).not.toHaveProperty('code');
+  });
+
+  describe('a target that moved since the proposal', () => {
+    it('is refused before anything is sent when the versions endpoint shows it', async () => {
+      target.deploy('v43');
+      const out = await makeAdapter(target, clock).execute(req);
+      expect(out).toMatchObject({ ok: false, retryable: false, code: 'target_moved', current: 'v43' });
+      expect(target.rollbackRequests).toHaveLength(0);
+      expect(target.current).toBe('v43');
+    });
+
+    it('is refused by the receiver (409 target_moved) when Backstop cannot read the version itself', async () => {
+      target.deploy('v43');
+      const out = await makeAdapter(target, clock, { versionsUrl: undefined }).execute(req);
+      expect(out).toMatchObject({ ok: false, retryable: false, code: 'target_moved', current: 'v43' });
+      if (!out.ok) expect(out.message).toMatch(/now serves v43, not v42 as approved; nothing was changed/);
+      expect(JSON.parse(target.rollbackRequests[0]?.body ?? '{}')).toMatchObject({ from: null, expectedFrom: 'v42', to: 'v41' });
+      expect(target.current).toBe('v43');
+      expect(target.moves).toBe(0);
+    });
+
+    it('still answers a replay of an applied key as already applied', async () => {
+      const adapter = makeAdapter(target, clock, { versionsUrl: undefined });
+      expect(await adapter.execute(req)).toMatchObject({ ok: true, alreadyApplied: false });
+      expect(await adapter.execute(req)).toMatchObject({ ok: true, alreadyApplied: true });
+      expect(target.moves).toBe(1);
+    });
+  });
+
+  it('never claims to have confirmed the version without a versionsUrl, even after a 2xx', async () => {
+    const adapter = makeAdapter(target, clock, { versionsUrl: undefined });
+    expect(await adapter.execute(req)).toMatchObject({ ok: true });
+    expect(await adapter.readBack('v41')).toEqual({ confirmed: false, canConfirm: false, version: null, detail: expect.stringContaining('cannot report its version') });
+    expect(target.requests).toHaveLength(1);
   });
 
   it('gives up after the timeout and reports it as retryable', async () => {

@@ -14,8 +14,9 @@ export interface RecordedRequest {
 export type TargetMode = { kind: 'normal' } | { kind: 'answer'; status: number; body?: string; headers?: Record<string, string> } | { kind: 'hang' };
 
 /**
- * A stand-in deploy system on 127.0.0.1: verifies Backstop's signature, keeps its own
- * current/lastGood, honours Idempotency-Key, and records every request.
+ * A stand-in deploy system on 127.0.0.1 following docs/http-webhook.md: verifies Backstop's
+ * signature, keeps its own current/lastGood, honours Idempotency-Key, refuses with 409
+ * `target_moved` when it no longer serves `expectedFrom`, and records every request.
  */
 export class WebhookTarget {
   readonly requests: RecordedRequest[] = [];
@@ -45,6 +46,13 @@ export class WebhookTarget {
     return `http://127.0.0.1:${this.port}/versions`;
   }
 
+  /** CI deploys `version` without Backstop knowing. */
+  deploy(version: string): void {
+    this.known.add(version);
+    this.lastGood = this.current;
+    this.current = version;
+  }
+
   get rollbackRequests(): RecordedRequest[] {
     return this.requests.filter((r) => r.path === '/rollback');
   }
@@ -71,12 +79,14 @@ export class WebhookTarget {
           return send(200, { current: this.current, lastGood: this.lastGood, deployedAt: this.deployedAt });
         }
         if (req.method === 'POST' && req.url === '/rollback') {
-          const body: unknown = JSON.parse(raw.toString('utf8'));
-          const to = typeof body === 'object' && body !== null && 'to' in body && typeof body.to === 'string' ? body.to : '';
+          const body = JSON.parse(raw.toString('utf8')) as { to?: unknown; expectedFrom?: unknown };
+          const to = typeof body.to === 'string' ? body.to : '';
           const key = req.headers['idempotency-key'];
           if (typeof key !== 'string') return send(400, { message: 'missing Idempotency-Key' });
           const done = this.applied.get(key);
           if (done !== undefined) return send(200, { version: done, alreadyApplied: true });
+          // Checked and applied in one step, so nothing deploys in between.
+          if (typeof body.expectedFrom === 'string' && body.expectedFrom !== this.current) return send(409, { error: 'target_moved', current: this.current });
           if (!this.known.has(to)) return send(422, { message: `unknown version ${to}` });
           this.applied.set(key, to);
           this.lastGood = null;

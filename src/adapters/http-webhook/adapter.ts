@@ -2,10 +2,14 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../../ports/clock.js';
 import type { ExecuteOutcome, ExecuteRequest, PreflightResult, ReadBack, RollbackAdapter, RollbackPlan, VersionState } from '../../ports/rollback-adapter.js';
+import { causeOf, clip, isRetryableStatus, parseJson, redactor, safeUrl } from '../support.js';
+import { hasMoved, targetMoved } from '../target-moved.js';
 
 /**
  * Hands the rollback to the team's own deploy system: a signed JSON POST carrying the
- * proposal id as `Idempotency-Key`, so the receiver can refuse to roll back twice.
+ * proposal id as `Idempotency-Key`, so the receiver can refuse to roll back twice, and the
+ * version approvers saw as `expectedFrom`, so it can refuse a target that moved since.
+ * The receiver contract is docs/http-webhook.md.
  */
 
 export interface HttpWebhookOptions {
@@ -19,7 +23,7 @@ export interface HttpWebhookOptions {
 }
 
 const SIGNATURE_VERSION = 'v1';
-const MAX_MESSAGE = 300;
+const CANNOT_CONFIRM = 'the target cannot report its version (no versionsUrl configured); SLIs only';
 
 function hmacHex(secret: string, ts: string, body: string | Buffer): string {
   return createHmac('sha256', secret).update(`${SIGNATURE_VERSION}:${ts}:`).update(body).digest('hex');
@@ -72,6 +76,9 @@ const acceptedSchema = z.object({
   detail: z.string().optional(),
 });
 
+/** A receiver's atomic refusal: 409 `{"error":"target_moved","current":"v3"}` (see docs/http-webhook.md). */
+const movedSchema = z.object({ error: z.literal('target_moved'), current: z.string().min(1).nullable().optional() });
+
 const errorBodySchema = z.union([
   z.object({ message: z.string().min(1) }).transform((b) => b.message),
   z.object({ error: z.string().min(1) }).transform((b) => b.error),
@@ -81,38 +88,20 @@ type Exchange =
   | { kind: 'response'; status: number; statusText: string; text: string; replayed: boolean; location: string | null }
   | { kind: 'failed'; message: string };
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
-
-function causeOf(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause: unknown = err.cause;
-  if (typeof cause === 'object' && cause !== null) {
-    if ('code' in cause && typeof cause.code === 'string') return cause.code;
-    if ('message' in cause && typeof cause.message === 'string') return cause.message;
-  }
-  return err.message;
-}
-
 export class HttpWebhookAdapter implements RollbackAdapter {
   readonly kind = 'http-webhook';
+  /** A receiver that echoes its config must not leak the secret into Slack or logs. */
+  private readonly redact: (text: string) => string;
 
   constructor(
     private readonly opts: HttpWebhookOptions,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.redact = redactor([opts.secret]);
+  }
 
   describe(): string {
-    return `http-webhook service ${this.opts.service} at ${this.safeUrl(this.opts.url)}`;
+    return `http-webhook service ${this.opts.service} at ${safeUrl(this.opts.url)}`;
   }
 
   async preflight(to: string): Promise<PreflightResult> {
@@ -127,7 +116,8 @@ export class HttpWebhookAdapter implements RollbackAdapter {
   }
 
   async readBack(to: string): Promise<ReadBack> {
-    if (!this.opts.versionsUrl) return { confirmed: true, version: to, detail: 'no versionsUrl: trusting the 2xx answer' };
+    // A 2xx says the deploy system accepted the request, not that it serves `to`: never claim that.
+    if (!this.opts.versionsUrl) return { confirmed: false, canConfirm: false, version: null, detail: CANNOT_CONFIRM };
     const v = await this.versions();
     return { confirmed: v.current === to, version: v.current, detail: `versions endpoint reports ${v.current ?? 'unknown'}` };
   }
@@ -136,14 +126,14 @@ export class HttpWebhookAdapter implements RollbackAdapter {
     const url = this.opts.versionsUrl;
     if (!url) return { current: null, lastGood: null, deployedAt: null };
     const ex = await this.send('GET', url, '', {});
-    if (ex.kind === 'failed') throw new Error(this.redact(`versions endpoint ${this.safeUrl(url)}: ${ex.message}`));
+    if (ex.kind === 'failed') throw new Error(this.redact(`versions endpoint ${safeUrl(url)}: ${ex.message}`));
     if (ex.status < 200 || ex.status > 299) {
-      throw new Error(this.redact(`versions endpoint ${this.safeUrl(url)} answered ${this.statusLine(ex)}: ${this.targetMessage(ex.text)}`));
+      throw new Error(this.redact(`versions endpoint ${safeUrl(url)} answered ${this.statusLine(ex)}: ${this.targetMessage(ex.text)}`));
     }
     const parsed = versionsSchema.safeParse(parseJson(ex.text));
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-      throw new Error(this.redact(`versions endpoint ${this.safeUrl(url)} answered an unexpected body (want {current, lastGood, deployedAt?}): ${problems}`));
+      throw new Error(this.redact(`versions endpoint ${safeUrl(url)} answered an unexpected body (want {current, lastGood, deployedAt?}): ${problems}`));
     }
     const { current, lastGood, deployedAt } = parsed.data;
     return { current, lastGood, deployedAt: deployedAt ? new Date(deployedAt) : null };
@@ -156,17 +146,23 @@ export class HttpWebhookAdapter implements RollbackAdapter {
       from,
       to,
       steps: [
-        `POST a signed rollback request for ${this.opts.service} from ${from ?? '(unknown)'} to ${to} to ${this.safeUrl(this.opts.url)}`,
+        `POST a signed rollback request for ${this.opts.service} from ${from ?? '(unknown)'} to ${to} to ${safeUrl(this.opts.url)}; the receiver refuses (409) if it no longer serves ${from ?? 'the version shown'}`,
         `wait up to ${this.opts.timeoutMs} ms for a 2xx answer`,
+        this.opts.versionsUrl ? `read ${safeUrl(this.opts.versionsUrl)} back until it reports ${to}` : CANNOT_CONFIRM,
       ],
     };
   }
 
   async execute(req: ExecuteRequest): Promise<ExecuteOutcome> {
+    // An early refusal when the target says what it serves; the receiver still checks atomically.
+    // `to` is not a move: it may be our own earlier request whose answer was lost, and only the
+    // receiver knows the key.
     const from = await this.currentOrNull();
+    if (from !== null && hasMoved(req.expectedFrom, from, [req.to])) return targetMoved(this.describe(), from, req.expectedFrom);
     const body = JSON.stringify({
       service: this.opts.service,
       from,
+      expectedFrom: req.expectedFrom,
       to: req.to,
       idempotencyKey: req.idempotencyKey,
       actor: req.actor,
@@ -175,8 +171,13 @@ export class HttpWebhookAdapter implements RollbackAdapter {
     });
     const ex = await this.send('POST', this.opts.url, body, { 'Idempotency-Key': req.idempotencyKey });
     if (ex.kind === 'failed') return { ok: false, retryable: true, message: this.redact(ex.message) };
+    const moved = ex.status === 409 ? movedSchema.safeParse(parseJson(ex.text)) : undefined;
+    if (moved?.success) {
+      const refusal = targetMoved(this.describe(), moved.data.current ?? null, req.expectedFrom, ' (the receiver answered 409)');
+      return { ...refusal, message: this.redact(refusal.message) };
+    }
     if (ex.status < 200 || ex.status > 299) {
-      const where = ex.status >= 300 && ex.status < 400 && ex.location ? ` (redirect to ${this.safeUrl(ex.location)} not followed)` : '';
+      const where = ex.status >= 300 && ex.status < 400 && ex.location ? ` (redirect to ${safeUrl(ex.location)} not followed)` : '';
       return {
         ok: false,
         retryable: isRetryableStatus(ex.status),
@@ -225,9 +226,9 @@ export class HttpWebhookAdapter implements RollbackAdapter {
       };
     } catch (err) {
       if (signal.aborted) {
-        return { kind: 'failed', message: `${this.safeUrl(url)} did not answer within ${this.opts.timeoutMs} ms` };
+        return { kind: 'failed', message: `${safeUrl(url)} did not answer within ${this.opts.timeoutMs} ms` };
       }
-      return { kind: 'failed', message: `request to ${this.safeUrl(url)} failed: ${causeOf(err)}` };
+      return { kind: 'failed', message: `request to ${safeUrl(url)} failed: ${causeOf(err)}` };
     }
   }
 
@@ -238,23 +239,6 @@ export class HttpWebhookAdapter implements RollbackAdapter {
   /** The receiver's own words: `{message}` or `{error}` when JSON, else the start of the body. */
   private targetMessage(text: string): string {
     const parsed = errorBodySchema.safeParse(parseJson(text));
-    const msg = (parsed.success ? parsed.data : text).trim().replace(/\s+/g, ' ');
-    if (!msg) return '(empty body)';
-    return msg.length > MAX_MESSAGE ? `${msg.slice(0, MAX_MESSAGE)}…` : msg;
-  }
-
-  // URLs may carry tokens in userinfo or the query string; show only origin and path.
-  private safeUrl(url: string): string {
-    try {
-      const u = new URL(url);
-      return `${u.origin}${u.pathname}`;
-    } catch {
-      return '(invalid url)';
-    }
-  }
-
-  /** A receiver that echoes its config must not leak the secret into Slack or logs. */
-  private redact(text: string): string {
-    return this.opts.secret ? text.split(this.opts.secret).join('[redacted]') : text;
+    return clip(parsed.success ? parsed.data : text);
   }
 }
