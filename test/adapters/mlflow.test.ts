@@ -42,7 +42,7 @@ function setup(over: Partial<MlflowOptions> = {}): Setup {
   return { db, clock, ledger, server, adapter };
 }
 
-const req = (to: string, idempotencyKey = 'prop-7') => ({ to, idempotencyKey, actor: 'U0APPROVER', reason: 'accuracy 0.71 < 0.85' });
+const req = (to: string, idempotencyKey = 'prop-7', expectedFrom: string | null = '42') => ({ to, expectedFrom, idempotencyKey, actor: 'U0APPROVER', reason: 'accuracy 0.71 < 0.85' });
 
 beforeAll(() => {
   nock.disableNetConnect();
@@ -63,6 +63,11 @@ describeRollbackAdapterContract('mlflow', async () => {
     knowsVersions: true,
     serving: async () => s.server.aliases.get('production') ?? null,
     moves: async () => s.server.moves,
+    moveTarget: async () => {
+      s.server.addVersion({ version: '43', tags: { signature: SIG } });
+      s.server.aliases.set('production', '43');
+      return '43';
+    },
     faults: {
       timeout: () => {
         s.server.http.fault = { kind: 'timeout', ms: 600 };
@@ -210,10 +215,39 @@ describe('MlflowAdapter', () => {
     db.close();
   });
 
-  it('reports an unset alias as no current version, and can set it', async () => {
+  it('reports an unset alias (MLflow answers 400 INVALID_PARAMETER_VALUE) as no current version, and can set it', async () => {
     s.server.aliases.delete('production');
     expect((await s.adapter.versions()).current).toBeNull();
-    expect(await s.adapter.execute(req('41'))).toMatchObject({ ok: true, detail: 'moved alias production of fraud-scorer from (unset) to 41' });
+    expect(s.server.http.requests.at(-1)?.path).toBe('/api/2.0/mlflow/registered-models/alias');
+    expect(await s.adapter.execute(req('41', 'prop-7', null))).toMatchObject({ ok: true, detail: 'moved alias production of fraud-scorer from (unset) to 41' });
+  });
+
+  it('offers the policy fallback as last good while the alias is unset', async () => {
+    nock.cleanAll();
+    const f = setup({ fallbackLastGood: '40' });
+    f.server.aliases.delete('production');
+    expect(await f.adapter.versions()).toEqual({ current: null, lastGood: '40', deployedAt: null });
+    expect(await f.adapter.readBack('40')).toMatchObject({ confirmed: false, version: null });
+    f.db.close();
+  });
+
+  it('keeps any other 400 an error', async () => {
+    s.server.http.fault = { kind: 'answer', status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: "Missing value for required parameter 'alias'." } };
+    await expect(s.adapter.versions()).rejects.toThrow(/400: INVALID_PARAMETER_VALUE: Missing value for required parameter 'alias'/);
+  });
+
+  it('refuses when the alias is unset although approvers saw a version serve', async () => {
+    s.server.aliases.delete('production');
+    expect(await s.adapter.execute(req('41'))).toMatchObject({ ok: false, retryable: false, code: 'target_moved', current: null });
+    expect(s.server.aliases.has('production')).toBe(false);
+  });
+
+  it('answers a replayed key as already applied after CI moved the alias on', async () => {
+    expect(await s.adapter.execute(req('41'))).toMatchObject({ ok: true, alreadyApplied: false });
+    s.server.addVersion({ version: '43', tags: { signature: SIG } });
+    s.server.aliases.set('production', '43');
+    expect(await s.adapter.execute(req('41'))).toMatchObject({ ok: true, alreadyApplied: true });
+    expect(s.server.aliases.get('production')).toBe('43');
   });
 
   it('refuses to reuse an idempotency key for another version', async () => {

@@ -11,6 +11,7 @@ import type {
   VersionState,
 } from '../../ports/rollback-adapter.js';
 import type { TargetLedger } from '../ledger.js';
+import { hasMoved, targetMoved } from '../target-moved.js';
 import { causeOf, clip, isRetryableStatus, parseJson, redactor, safeUrl } from '../support.js';
 import { compareSignatures, type SignatureVerdict } from './signature.js';
 
@@ -61,9 +62,16 @@ const versionAnswer = z.object({ model_version: modelVersion });
 const runAnswer = z.object({ run: z.object({ data: z.object({ tags: tagList }).optional() }) });
 const errorAnswer = z.object({ error_code: z.string(), message: z.string().optional().default('') });
 
-type Call<T> =
-  | { ok: true; value: T }
-  | { ok: false; retryable: boolean; notFound: boolean; message: string };
+type CallFailure = { ok: false; retryable: boolean; notFound: boolean; message: string; status?: number; error?: { code: string; message: string } };
+type Call<T> = { ok: true; value: T } | CallFailure;
+
+/**
+ * MLflow answers an unset alias with 400 INVALID_PARAMETER_VALUE "Registered model alias
+ * production not found." rather than a 404: that means "no alias", not a broken request.
+ */
+function isUnsetAlias(c: CallFailure): boolean {
+  return c.status === 400 && c.error?.code === 'INVALID_PARAMETER_VALUE' && /\balias\b.*\bnot found\b/i.test(c.error.message);
+}
 
 export class MlflowAdapter implements RollbackAdapter {
   readonly kind = 'mlflow';
@@ -152,9 +160,11 @@ export class MlflowAdapter implements RollbackAdapter {
       return { ok: false, retryable: false, message: `${model} version ${req.to} is ${target.value.status}, not READY` };
     }
 
+    // MLflow has no conditional alias update: read it last, right before setting it.
     const alias = await this.aliasVersion();
     if (!alias.ok && !alias.notFound) return { ok: false, retryable: alias.retryable, message: alias.message };
     const from = alias.ok ? alias.value.version : null;
+    if (hasMoved(req.expectedFrom, from)) return targetMoved(this.describe(), from, req.expectedFrom);
 
     if (alias.ok && from !== req.to) {
       const verdict = await this.signatureVerdict(alias.value, target.value);
@@ -196,7 +206,8 @@ export class MlflowAdapter implements RollbackAdapter {
 
   private async aliasVersion(): Promise<Call<ModelVersion>> {
     const got = await this.call('GET', '/registered-models/alias', { name: this.opts.model, alias: this.opts.alias });
-    return got.ok ? this.parse(versionAnswer, got.value, 'registered-models/alias') : got;
+    if (got.ok) return this.parse(versionAnswer, got.value, 'registered-models/alias');
+    return isUnsetAlias(got) ? { ...got, notFound: true } : got;
   }
 
   private async getVersion(version: string): Promise<Call<ModelVersion>> {
@@ -267,6 +278,8 @@ export class MlflowAdapter implements RollbackAdapter {
       retryable: isRetryableStatus(status),
       notFound: error.success && error.data.error_code === 'RESOURCE_DOES_NOT_EXIST',
       message: this.redact(`${where} answered ${status}: ${said}`),
+      status,
+      error: error.success ? { code: error.data.error_code, message: error.data.message } : undefined,
     };
   }
 }

@@ -1,9 +1,9 @@
 import { HttpFake, type FakeReply, type FakeRequest } from './http-fake.js';
 
 /**
- * The MLflow tracking server's model-registry REST API (`/api/2.0/mlflow`) as documented:
- * `{model_version: {...}}` answers, `{error_code, message}` errors, aliases that silently
- * overwrite, tags on versions and runs.
+ * The MLflow tracking server's model-registry REST API (`/api/2.0/mlflow`) as it behaves:
+ * `{model_version: {...}}` answers, `{error_code, message}` errors (an unset alias is a 400
+ * INVALID_PARAMETER_VALUE), aliases that silently overwrite, tags on versions and runs.
  */
 
 export interface FakeVersion {
@@ -80,7 +80,8 @@ export class FakeMlflow {
     switch (route) {
       case `GET ${API}/registered-models/alias`: {
         const to = this.aliases.get(q('alias'));
-        if (to === undefined) return notFound(`Registered model alias ${q('alias')} not found.`);
+        // Real MLflow answers an unset alias with 400 INVALID_PARAMETER_VALUE, not a 404.
+        if (to === undefined) return [400, { error_code: 'INVALID_PARAMETER_VALUE', message: `Registered model alias ${q('alias')} not found.` }];
         return [200, { model_version: this.modelVersion(to) }];
       }
       case `GET ${API}/model-versions/get`: {
