@@ -2,7 +2,7 @@
  * The one place that reads process.env and builds real clients. Everything below it
  * takes its collaborators as arguments.
  */
-import { startBackstop } from './bootstrap.js';
+import { startBackstop, StartupError } from './bootstrap.js';
 import { parseEnv } from './config/env.js';
 import { loadPolicyFile } from './config/policy.js';
 import { createLogger } from './log/logger.js';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   }
   let bot: { stop(): Promise<void> };
   if (sandbox) {
-    const s = await startSandbox({ env, policy: policy.policy, log });
+    const s = await startSandbox({ env, policy: policy.policy, log, secrets: process.env });
     bot = s;
     const url = s.bot.url;
     console.log([
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       '',
       `  ▶ Open the console: ${s.consoleUrl}`,
       '',
-      `  bot:            ${url}  (alerts: POST ${url}/alerts/alertmanager)`,
+      `  bot:            ${url}  (alerts: POST ${url}/alerts/alertmanager${s.generatedAlertmanagerToken ? ` with Authorization: Bearer ${s.generatedAlertmanagerToken}, made for this run` : ''})`,
       `  Slack emulator: ${s.emulator.url}`,
       `  policy:         ${configFile}`,
       `  database:       ${env.BACKSTOP_DB}`,
@@ -80,6 +80,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // A refused start-up names what to fix; a stack trace would bury it.
+  if (err instanceof StartupError) {
+    console.error(err.message);
+    process.exit(2);
+  }
   console.error(err);
   process.exit(1);
 });

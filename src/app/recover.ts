@@ -1,12 +1,15 @@
+import { whoMayApprove } from '../domain/approval.js';
+import type { Proposal } from '../domain/proposal.js';
 import type { Deps } from './deps.js';
 import { applyTransition } from './apply-transition.js';
 import { carryOut } from './carry-out.js';
 import { performExecution } from './execute-rollback.js';
 import { proposeRollback } from './propose-rollback.js';
+import { awaitReadBack } from './read-back.js';
 
 /**
- * Start-up reconciliation from SQLite: finish what a killed process left half done,
- * never running an execution twice.
+ * Start-up reconciliation: finish what a killed process left half done, never running an
+ * execution twice. Runs as background tasks, so start-up does not wait on a slow target.
  */
 export async function recover(deps: Deps): Promise<void> {
   for (const p of deps.store.proposals.inState('approved')) carryOut(deps, p.id, [{ type: 'execute' }]);
@@ -18,18 +21,7 @@ export async function recover(deps: Deps): Promise<void> {
       deps.tasks.run(`execute ${p.id}`, () => performExecution(deps, p));
       continue;
     }
-    // The adapter may or may not have acted: ask the target instead of running it again.
-    let current: string | null = null;
-    try {
-      current = (await deps.adapter(p.service).versions()).current;
-    } catch (err) {
-      deps.log.warn({ err, proposalId: p.id }, 'cannot read target during recovery');
-    }
-    const r = current === p.toVersion
-      ? applyTransition(deps, p.id, { type: 'execution_succeeded', detail: `found ${p.toVersion} serving after a restart` }, 'backstop')
-      : applyTransition(deps, p.id, { type: 'execution_failed', detail: `Backstop restarted during execution and the target reports ${current ?? 'unknown'}; not retried automatically, check it by hand` }, 'backstop');
-    deps.store.tx(() => deps.store.executions.finish(p.id, deps.clock.now().toISOString(), 'reconciled', current === p.toVersion ? null : `interrupted; target reports ${current ?? 'unknown'}`));
-    if (r.ok) carryOut(deps, p.id, r.effects);
+    deps.tasks.run(`reconcile ${p.id}`, () => reconcile(deps, p));
   }
   for (const incident of deps.store.incidents.listOpen()) {
     const proposals = deps.store.proposals.forIncident(incident.id);
@@ -37,4 +29,27 @@ export async function recover(deps: Deps): Promise<void> {
       deps.tasks.run(`propose ${incident.id}`, () => proposeRollback(deps, incident.id, { requestedBy: 'alert', reason: 'alert firing (resumed after restart)' }));
     }
   }
+}
+
+/**
+ * An execution cut off mid-request may still land: the target is read back over the service's
+ * read-back window (not once), and is never asked to roll back again. Either way the approvers
+ * are told what Backstop found.
+ */
+async function reconcile(deps: Deps, p: Proposal): Promise<void> {
+  const svc = deps.service(p.service);
+  const log = deps.log.child({ proposalId: p.id, service: p.service });
+  log.warn('execution was interrupted by a restart; reading the target back instead of running it again');
+  const rb = await awaitReadBack(deps.clock, deps.adapter(p.service), p.toVersion, { timeoutMs: svc?.readBackTimeout ?? 120_000, intervalMs: svc?.readBackInterval ?? 5_000 });
+  const at = deps.clock.now().toISOString();
+  const cc = svc ? ` cc ${whoMayApprove(svc.approvers)}` : '';
+  const details = { readBack: { status: rb.status, version: rb.version, detail: rb.detail }, readBackPolls: rb.polls };
+  const r = rb.status === 'confirmed'
+    ? applyTransition(deps, p.id, { type: 'execution_succeeded', detail: `Backstop restarted during execution; the target reports ${p.toVersion} (${rb.detail})` }, 'backstop', details,
+      () => deps.store.executions.finish(p.id, at, 'reconciled', null))
+    : applyTransition(deps, p.id, { type: 'execution_failed', detail: `Backstop restarted during execution and the target does not report ${p.toVersion} (${rb.detail}); not retried automatically, check it by hand${cc}` }, 'backstop', details,
+      () => deps.store.executions.finish(p.id, at, 'reconciled', `interrupted; ${rb.detail}`));
+  if (rb.status === 'confirmed') log.info({ readBack: rb }, 'interrupted execution had landed; verifying');
+  else log.error({ readBack: rb }, 'interrupted execution did not land within the read-back window; approvers told');
+  if (r.ok) carryOut(deps, p.id, r.effects);
 }

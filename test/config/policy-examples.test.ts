@@ -17,7 +17,8 @@ const MANIFESTS = join(process.cwd(), 'manifests');
 function check(file: string): { code: number; out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  const code = run(['config', 'check', file], {}, (l) => out.push(l), (l) => err.push(l));
+  // The file alone: the examples name secrets that this test's environment does not hold.
+  const code = run(['config', 'check', file, '--file-only'], {}, (l) => out.push(l), (l) => err.push(l));
   return { code, out, err };
 }
 

@@ -82,7 +82,7 @@ describe('environment', () => {
   it('requires the signing secret in HTTP mode', () => {
     const r = parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1-2-3' });
     expect(!r.ok && r.problems[0]!.path).toBe('SLACK_SIGNING_SECRET');
-    expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1-2-3', SLACK_APP_TOKEN: 'xapp-1' }).ok).toBe(true);
+    expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1-2-3', SLACK_APP_TOKEN: 'xapp-1', BACKSTOP_AUDIT_KEY: 'k'.repeat(32) }).ok).toBe(true);
   });
 });
 
@@ -91,7 +91,7 @@ describe('npx backstop config check', () => {
   const cli = join(process.cwd(), 'bin', 'backstop.js');
 
   it('exits 0 on the shipped example policy', () => {
-    const out = execFileSync('node', [cli, 'config', 'check', 'manifests/policy.example.yaml'], { encoding: 'utf8' });
+    const out = execFileSync('node', [cli, 'config', 'check', 'manifests/policy.example.yaml'], { encoding: 'utf8', env: { ...process.env, RANKING_ROLLBACK_SECRET: 'whsec-example-0123456789' } });
     expect(out).toContain('ok (2 service(s)');
   });
 
@@ -103,5 +103,21 @@ describe('npx backstop config check', () => {
     expect(r.stderr).toContain('services.fraud-scorer.slis.0.threshold');
     expect(r.stderr).toContain('services.fraud-scorer.slis.0.comparator');
     expect(r.stderr).toContain('2 problem(s) found');
+  });
+
+  it('reports a secret the policy names but the environment lacks, unless asked to check the file alone', () => {
+    const file = join(dir, 'webhook.yaml');
+    writeFileSync(file, good.replace(/adapter: \{[^}]*\}/, 'adapter: { kind: http-webhook, url: "https://deploy.example/rollback", secretEnv: SCORER_ROLLBACK_SECRET }'));
+    const bare = { ...process.env, SCORER_ROLLBACK_SECRET: '' };
+    const missing = spawnSync('node', [cli, 'config', 'check', file], { encoding: 'utf8', env: bare });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('services.fraud-scorer.adapter.secretEnv');
+    expect(missing.stderr).toContain('SCORER_ROLLBACK_SECRET');
+    const set = spawnSync('node', [cli, 'config', 'check', file], { encoding: 'utf8', env: { ...process.env, SCORER_ROLLBACK_SECRET: 'whsec-0123456789abcdef' } });
+    expect(set.stdout).toContain('1 secret variable(s) set');
+    expect(set.status).toBe(0);
+    const fileOnly = spawnSync('node', [cli, 'config', 'check', file, '--file-only'], { encoding: 'utf8', env: bare });
+    expect(fileOnly.status).toBe(0);
+    expect(fileOnly.stdout).toContain('secrets not checked');
   });
 });
