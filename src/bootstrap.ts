@@ -81,7 +81,8 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const log = opts.logger ?? createLogger({ level: env.LOG_LEVEL });
   const clock = opts.clock ?? systemClock;
   const db = opts.db ?? openDb(env.BACKSTOP_DB);
-  const store = new Store(db);
+  if (!env.BACKSTOP_AUDIT_KEY) throw new Error('BACKSTOP_AUDIT_KEY is required: make one with `openssl rand -hex 32`');
+  const store = new Store(db, { auditKey: env.BACKSTOP_AUDIT_KEY, auditHead: env.BACKSTOP_AUDIT_HEAD, onAuditHeadError: (err, file) => log.warn({ err, file }, 'audit head not written') });
 
   const socketMode = Boolean(env.SLACK_APP_TOKEN);
   const receiver = socketMode

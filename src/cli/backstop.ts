@@ -1,18 +1,22 @@
 /**
- * Operator commands: `backstop config check FILE`, `backstop audit verify`,
+ * Operator commands: `backstop config check FILE`, `backstop audit verify|head`,
  * `backstop registry …`. Each prints plain lines and exits non-zero on failure.
  */
 import { parseEnv } from '../config/env.js';
 import { loadPolicyFile } from '../config/policy.js';
 import { systemClock } from '../runtime/system-clock.js';
-import { AuditLog } from '../store/audit-log.js';
-import { openDb } from '../store/db.js';
+import { MissingDatabaseError, openDb, openExistingDb, type Db } from '../store/db.js';
+import { missingDbMessage, runAuditCommand } from './audit.js';
 import { runRegistryCommand } from './registry.js';
 
 const USAGE = `usage:
   backstop config check FILE     validate a policy file; prints every problem with its path
-  backstop audit verify          check the audit trail's hash chain (BACKSTOP_DB)
-  backstop registry …            manage the embedded local model registry (run without args for help)
+  backstop audit verify [--head FILE]
+                                 check the audit trail (BACKSTOP_DB) with BACKSTOP_AUDIT_KEY: MACs, links,
+                                 time order and the anchored head; exit 0 ok, 1 broken, 2 cannot check
+  backstop audit head            print the verified chain head as JSON, to keep outside the database
+  backstop registry …            manage the embedded local model registry (run without args for help;
+                                 --create to make BACKSTOP_DB if it does not exist)
   backstop drill <scenario>      run a game-day drill headless against the local Slack emulator
   backstop drill report|list     recent drills and their trend; shipped scenarios`;
 
@@ -37,26 +41,23 @@ export function run(argv: string[], env: Record<string, string | undefined>, out
     out(`${file}: ok (${Object.keys(r.policy.services).length} service(s): ${Object.keys(r.policy.services).join(', ')})`);
     return 0;
   }
-  if (group === 'audit' && verb === 'verify') {
-    const db = openDb(dbFile());
-    try {
-      const r = new AuditLog(db).verify();
-      if (r.ok) {
-        out(`audit chain ok: ${r.rows} row(s) verified`);
-        return 0;
-      }
-      err(`audit chain BROKEN at row ${r.brokenAt}: ${r.reason}`);
-      return 1;
-    } finally {
-      db.close();
-    }
+  if (group === 'audit') {
+    return runAuditCommand(argv.slice(1), { dbFile: dbFile(), key: env.BACKSTOP_AUDIT_KEY, headFile: env.BACKSTOP_AUDIT_HEAD || undefined, out, err });
   }
   if (group === 'registry') {
-    const db = openDb(dbFile());
+    // A mistyped BACKSTOP_DB must not become a new database that `register` then seeds.
+    const args = argv.slice(1).filter((a) => a !== '--create');
+    const create = args.length < argv.length - 1;
+    const file = dbFile();
+    let db: Db | undefined;
     try {
-      return runRegistryCommand(argv.slice(1), { db, clock: systemClock, out, err, actor: `cli:${env.USER ?? 'unknown'}` });
+      return runRegistryCommand(args, { db: () => (db = create ? openDb(file) : openExistingDb(file)), clock: systemClock, out, err, actor: `cli:${env.USER ?? 'unknown'}` });
+    } catch (e) {
+      if (!(e instanceof MissingDatabaseError)) throw e;
+      err(missingDbMessage(file, true));
+      return 2;
     } finally {
-      db.close();
+      db?.close();
     }
   }
   if (group === 'drill') { void import('./drill.js').then((m) => m.runDrillCli(argv.slice(1), env, out, err)); return 0; }

@@ -12,6 +12,10 @@ export const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   BACKSTOP_DB: z.string().default('backstop.db'),
   BACKSTOP_CONFIG: z.string().optional(),
+  /** Seals the audit trail; never stored in the database. */
+  BACKSTOP_AUDIT_KEY: z.string().min(32, 'the audit key must be at least 32 characters: make one with `openssl rand -hex 32`').optional(),
+  /** Anchor file for the audit chain's head (default: `<BACKSTOP_DB>.audit-head`). */
+  BACKSTOP_AUDIT_HEAD: z.string().optional(),
   ALERTMANAGER_TOKEN: z.string().min(16, 'use at least 16 random characters').optional(),
   PAGERDUTY_TOKEN: z.string().min(8, 'a PagerDuty REST API key').optional(),
   PAGERDUTY_FROM: z.email('the e-mail of a PagerDuty user: notes are written as them').optional(),
@@ -27,6 +31,9 @@ export const envSchema = z.object({
   }
   if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
     ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'required with SLACK_BOT_TOKEN in HTTP mode, so forged requests are refused' });
+  }
+  if (env.SLACK_BOT_TOKEN && !env.BACKSTOP_AUDIT_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['BACKSTOP_AUDIT_KEY'], message: 'required with SLACK_BOT_TOKEN: it seals the audit trail so it cannot be rewritten; make one with `openssl rand -hex 32` and keep it outside the database (a secret store)' });
   }
 });
 

@@ -5,6 +5,7 @@ import type { Env } from '../config/env.js';
 import type { Policy } from '../config/policy.js';
 import type { Logger } from '../log/logger.js';
 import { systemClock } from '../runtime/system-clock.js';
+import { loadOrCreateKeyFile, sandboxKeyFile } from '../store/audit-key.js';
 import { openDb } from '../store/db.js';
 import { createConsole } from './console-server.js';
 import { SlackEmulator } from './slack-emulator.js';
@@ -40,6 +41,7 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
   seedRegistry(new LocalRegistry(db, systemClock));
   const env: Env = {
     ...opts.env,
+    BACKSTOP_AUDIT_KEY: sandboxAuditKey(opts.env, opts.log),
     SLACK_BOT_TOKEN: 'xoxb-backstop-emulator',
     SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
     SLACK_API_URL: emulator.url,
@@ -60,6 +62,19 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
       db.close();
     },
   };
+}
+
+/**
+ * BACKSTOP_AUDIT_KEY if set; else a key made on first start beside the database and reused
+ * after, so `backstop audit verify` finds it there.
+ */
+function sandboxAuditKey(env: Env, log: Logger): string {
+  if (env.BACKSTOP_AUDIT_KEY) return env.BACKSTOP_AUDIT_KEY;
+  if (env.BACKSTOP_DB === ':memory:') return randomBytes(32).toString('hex');
+  const file = sandboxKeyFile(env.BACKSTOP_DB);
+  const key = loadOrCreateKeyFile(file);
+  log.info({ file }, key.created ? 'sandbox audit key created (set BACKSTOP_AUDIT_KEY to use your own)' : 'sandbox audit key read');
+  return key.secret;
 }
 
 /** fraud-scorer v41 (good) then v42 (bad, serving), once per database. */

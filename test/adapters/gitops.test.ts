@@ -47,10 +47,15 @@ class Remote {
 
   /** A developer (or CI) deploys `tag` by committing and pushing. */
   ship(tag: string, replicas?: number): void {
+    this.shipText(VALUES(tag, replicas), `ship ${tag}`);
+  }
+
+  /** Commits and pushes `text` as the values file, exactly as written. */
+  shipText(text: string, message: string): void {
     if (this.shipped++ > 0) this.git(this.dev, 'pull', '-q', '--ff-only', 'origin', 'main');
-    writeFileSync(join(this.dev, 'deploy', 'values.yaml'), VALUES(tag, replicas));
+    writeFileSync(join(this.dev, 'deploy', 'values.yaml'), text);
     this.git(this.dev, 'add', '.');
-    this.git(this.dev, 'commit', '-q', '-m', `ship ${tag}`);
+    this.git(this.dev, 'commit', '-q', '-m', message);
     this.git(this.dev, 'push', '-q', 'origin', 'HEAD:main');
   }
 
@@ -107,7 +112,7 @@ function adapterFor(remote: Remote, over: Partial<GitopsOptions> = {}): GitopsAd
   });
 }
 
-const req = (to: string, idempotencyKey = 'rb-42') => ({ to, idempotencyKey, actor: 'U0APPROVER', reason: 'accuracy 0.71 < 0.85 since v42' });
+const req = (to: string, idempotencyKey = 'rb-42', expectedFrom: string | null = 'v42') => ({ to, expectedFrom, idempotencyKey, actor: 'U0APPROVER', reason: 'accuracy 0.71 < 0.85 since v42' });
 
 describeRollbackAdapterContract('gitops', async () => {
   const remote = makeRemote();
@@ -118,6 +123,10 @@ describeRollbackAdapterContract('gitops', async () => {
     knowsVersions: true,
     serving: async () => remote.serving(),
     moves: async () => remote.moves(),
+    moveTarget: async () => {
+      remote.ship('v43');
+      return 'v43';
+    },
     faults: {
       timeout: () => {
         remote.hook(remote.bare, 'pre-receive', 'sleep 5; exit 1');
@@ -149,7 +158,7 @@ describe('GitopsAdapter', () => {
     const head = remote.head();
     const plan = await adapter.plan('v41');
     expect(plan).toMatchObject({ from: 'v42', to: 'v41' });
-    expect(plan.steps[0]).toBe('set image.tag in deploy/values.yaml from v42 to v41, keeping comments');
+    expect(plan.steps[0]).toBe('set image.tag in deploy/values.yaml from v42 to v41, changing only that value (one line)');
     expect((await adapter.preflight('v41')).ok).toBe(true);
     expect(remote.head()).toBe(head);
     const local = remote.git(join(remote.dir, 'backstop'), 'status', '--porcelain');
@@ -197,10 +206,49 @@ describe('GitopsAdapter', () => {
     expect(remote.moves()).toBe(1);
   });
 
+  it('changes exactly one line, keeping aligned trailing comments in their column', async () => {
+    const aligned = (tag: string) => [
+      '# Deployed by Argo CD from this file.',
+      'image:',
+      '  repository: registry.example/fraud-scorer   # where CI pushes',
+      `  tag: ${tag}                                     # bumped by CI`,
+      "  pullPolicy: 'IfNotPresent'                    # never Always in prod",
+      '',
+      'model: {version: "9", format: onnx}            # flow style stays flow style',
+      '',
+    ].join('\n');
+    remote.shipText(aligned('v9'), 'ship v9');
+    remote.shipText(aligned('v10').replace('"9"', '"10"'), 'ship v10');
+    const before = remote.file();
+    expect(await adapter.execute(req('v9', 'rb-10', 'v10'))).toMatchObject({ ok: true, alreadyApplied: false });
+    const numstat = remote.git(remote.dir, '--git-dir', remote.bare, 'diff', '--numstat', 'main~1', 'main').trim();
+    expect(numstat).toBe('1\t1\tdeploy/values.yaml');
+    const after = remote.file();
+    const changed = after.split('\n').filter((line, i) => line !== before.split('\n')[i]);
+    expect(changed).toEqual(['  tag: v9                                      # bumped by CI']);
+    expect(changed[0]?.indexOf('#')).toBe(before.split('\n')[3]?.indexOf('#'));
+
+    const byModel = adapterFor(remote, { path: 'model.version', workdir: join(remote.dir, 'by-model') });
+    expect(await byModel.execute(req('9', 'rb-model', '10'))).toMatchObject({ ok: true });
+    // A quoted string stays quoted, so "9" does not turn into the number 9.
+    expect(remote.file()).toContain('model: {version: "9", format: onnx}            # flow style');
+  });
+
+  it('does not overwrite a release pushed while it commits: the retry refuses with target_moved', async () => {
+    await adapter.versions();
+    const marker = join(remote.dir, 'released');
+    remote.hook(join(remote.dir, 'backstop'), 'post-commit', `[ -e ${marker} ] && exit 0; touch ${marker}; cd ${remote.dev} && sed -i 's/tag: v42/tag: v43/' deploy/values.yaml && git -c user.name=CI -c user.email=ci@example.com commit -qam 'ship v43' && git push -q origin HEAD:main`);
+    expect(await adapter.execute(req('v41'))).toMatchObject({ ok: false, retryable: true });
+    const retry = await adapter.execute(req('v41'));
+    expect(retry).toMatchObject({ ok: false, retryable: false, code: 'target_moved', current: 'v43' });
+    expect(remote.serving()).toBe('v43');
+    expect(remote.moves()).toBe(0);
+  });
+
   it('keeps a number a number', async () => {
     const byModel = adapterFor(remote, { path: 'model.version', workdir: join(remote.dir, 'by-model') });
     expect(await byModel.versions()).toMatchObject({ current: '42', lastGood: '41' });
-    await byModel.execute(req('41'));
+    await byModel.execute(req('41', 'rb-42', '42'));
     expect(remote.file()).toContain('\n  version: 41\n');
   });
 

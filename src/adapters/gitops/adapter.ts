@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isScalar, parseDocument } from 'yaml';
 import type { ExecuteOutcome, ExecuteRequest, PreflightCheck, PreflightResult, ReadBack, RollbackAdapter, RollbackPlan, VersionState } from '../../ports/rollback-adapter.js';
 import { clip, redactor } from '../support.js';
+import { hasMoved, targetMoved } from '../target-moved.js';
 import { gitRunner, parseCatFileBatch, type GitResult, type GitRunner } from './git.js';
+import { scalarAt, spliceScalar } from './splice.js';
 
 /**
  * Rolls back through the repository a GitOps controller (Argo CD, Flux) deploys from: set one
- * value at a dotted path of a YAML file (comments and layout kept), commit with who, why and
+ * value at a dotted path of a YAML file (only that value's characters change), commit with who, why and
  * the proposal id, push. The commit trailer `Backstop-Idempotency-Key` makes a retried
  * proposal a no-op; the file's own history says which values were deployed before.
  * Backstop keeps a private clone in `workdir` and resets it to the remote before each step.
@@ -121,7 +122,8 @@ export class GitopsAdapter implements RollbackAdapter {
         from,
         to,
         steps: [
-          `set ${this.opts.path} in ${this.opts.file} from ${from ?? '(missing)'} to ${to}, keeping comments`,
+          `set ${this.opts.path} in ${this.opts.file} from ${from ?? '(missing)'} to ${to}, changing only that value (one line)`,
+          `refuse if the freshly fetched ${this.opts.branch} no longer has ${from ?? 'the value shown'} there`,
           `commit on ${this.opts.branch} with the reason, approver, proposal and a ${TRAILER.key} trailer`,
           `push to ${this.safeRepo()}; a rejected push is fetched again and retried`,
           'the GitOps controller deploys it on its next sync',
@@ -158,15 +160,20 @@ export class GitopsAdapter implements RollbackAdapter {
 
       const h = await this.history({ synced: true });
       if (!h.ok) return { ok: false, retryable: h.retryable, message: h.message };
-      const from = h.value[0]?.value ?? null;
+      // The clone is the remote's branch as just fetched: what is in the file now is what deploys.
+      const file = join(this.opts.workdir, this.opts.file);
+      const source = existsSync(file) ? await readFile(file, 'utf8') : '';
+      const from = scalarAt(source, this.keys);
       if (from === null) return { ok: false, retryable: false, message: `${this.opts.file} has no scalar at ${this.opts.path} on ${this.opts.branch}` };
+      if (hasMoved(req.expectedFrom, from)) return targetMoved(this.describe(), from, req.expectedFrom);
       if (!h.value.some((c) => c.value === req.to)) {
         return { ok: false, retryable: false, message: `${req.to} never appeared at ${this.opts.path} in the last ${this.opts.historyDepth} commits of ${this.opts.file}: refusing to deploy an unknown version` };
       }
       if (from === req.to) return { ok: true, version: req.to, detail: `${this.opts.path} is already ${req.to}; nothing pushed`, alreadyApplied: true };
 
-      const edited = await this.edit(req.to);
-      if (!edited.ok) return { ok: false, retryable: false, message: edited.message };
+      const edited = spliceScalar(source, this.keys, req.to);
+      if (!edited.ok) return { ok: false, retryable: false, message: `${this.opts.file} ${edited.message}` };
+      await writeFile(file, edited.text);
       const committed = await this.git.run(['commit', '-q', '--no-verify', '-F', '-', '--', this.opts.file], { cwd: this.opts.workdir, input: this.message(req, from) });
       if (!committed.ok) {
         await this.resetToRemote();
@@ -252,13 +259,7 @@ export class GitopsAdapter implements RollbackAdapter {
   }
 
   private valueIn(text: string | null): string | null {
-    if (text === null) return null;
-    try {
-      const node = parseDocument(text).getIn(this.keys, true);
-      return isScalar(node) && node.value !== null && node.value !== undefined ? String(node.value) : null;
-    } catch {
-      return null;
-    }
+    return text === null ? null : scalarAt(text, this.keys);
   }
 
   /** The newest earlier value that no Backstop rollback moved away from. */
@@ -290,17 +291,6 @@ export class GitopsAdapter implements RollbackAdapter {
       if (sha && (values ?? '').split(',').map((v) => v.trim()).includes(key)) return { ok: true, value: sha };
     }
     return { ok: true, value: null };
-  }
-
-  private async edit(to: string): Promise<Step<void>> {
-    const file = join(this.opts.workdir, this.opts.file);
-    const doc = parseDocument(await readFile(file, 'utf8'));
-    const node = doc.getIn(this.keys, true);
-    if (!isScalar(node)) return { ok: false, retryable: false, message: `${this.opts.file} has no scalar at ${this.opts.path}` };
-    // Keep the node (and its comment and style); a number stays a number.
-    node.value = typeof node.value === 'number' && /^-?\d+(\.\d+)?$/.test(to) ? Number(to) : to;
-    await writeFile(file, doc.toString());
-    return { ok: true, value: undefined };
   }
 
   private message(req: ExecuteRequest, from: string): string {

@@ -3,6 +3,7 @@ import { localRegistry } from './002-local-registry.js';
 import { reliability } from './003-reliability.js';
 import { adapterLedger } from './004-adapter-ledger.js';
 import { drills } from './005-drills.js';
+import { keyedAudit } from './006-keyed-audit.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,4 @@ export interface Migration {
 }
 
 /** Append-only: a released migration is never edited, only followed by a new one. */
-export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills];
+export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit];
