@@ -4,7 +4,8 @@ import type { Clock } from '../ports/clock.js';
 import type { Db } from '../store/db.js';
 
 export interface RegistryCliDeps {
-  db: Db;
+  /** The database, or how to open it: opened only for a valid command, so help and typos touch no file. */
+  db: Db | (() => Db);
   clock: Clock;
   out: (line: string) => void;
   err: (line: string) => void;
@@ -21,7 +22,10 @@ commands:
   mark-good <model> <version>                                 prefer it as a rollback target
   mark-bad <model> <version>                                  never roll back to it
   list <model>                                                versions, marks and aliases
-  history <model> [--alias production]                        what the alias pointed at, when and why`;
+  history <model> [--alias production]                        what the alias pointed at, when and why
+
+Every command refuses a BACKSTOP_DB that does not exist (a typo must not seed a new file);
+add --create to make it.`;
 
 type OptionSpec = Record<string, { type: 'string' }>;
 
@@ -89,7 +93,7 @@ export function runRegistryCommand(args: string[], deps: RegistryCliDeps): numbe
   const { pos, opts } = parsed;
   const model = pos[0] ?? '';
   const version = pos[1] ?? '';
-  const registry = new LocalRegistry(deps.db, deps.clock);
+  const registry = new LocalRegistry(typeof deps.db === 'function' ? deps.db() : deps.db, deps.clock);
 
   const report = <T>(result: RegistryResult<T>, render: (value: T) => string[]): number => {
     if (!result.ok) {

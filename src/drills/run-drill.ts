@@ -121,7 +121,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
     const amToken = randomBytes(16).toString('hex');
     const env = parseEnv({
       SLACK_BOT_TOKEN: emulator.botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: emulator.url,
-      PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: join(workDir, 'drill.db'), ALERTMANAGER_TOKEN: amToken,
+      PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: join(workDir, 'drill.db'), ALERTMANAGER_TOKEN: amToken, BACKSTOP_AUDIT_KEY: randomBytes(32).toString('hex'),
     });
     if (!env.ok) throw new Error(`drill environment invalid: ${JSON.stringify(env.problems)}`);
     const policy = buildDrillPolicy(s, { postmortemDir: join(workDir, 'postmortems'), timeScale: scale });

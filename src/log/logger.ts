@@ -15,6 +15,7 @@ export const REDACT_PATHS = [
   'headers["x-slack-signature"]', 'req.headers["x-slack-signature"]',
   'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'ALERTMANAGER_TOKEN',
   '*.SLACK_BOT_TOKEN', '*.SLACK_SIGNING_SECRET', '*.SLACK_APP_TOKEN', '*.ALERTMANAGER_TOKEN',
+  'BACKSTOP_AUDIT_KEY', '*.BACKSTOP_AUDIT_KEY', 'auditKey', '*.auditKey',
   'env', 'config.env',
 ];
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrations, type Migration } from './migrations/index.js';
 
@@ -28,14 +29,30 @@ export function prep(db: Db, sql: string): Database.Statement {
  * in its own transaction with its version row, so a crash mid-migration leaves the
  * previous version intact.
  */
-export function openDb(file: string, list: readonly Migration[] = migrations): Db {
-  const db = new Database(file);
+export function openDb(file: string, list: readonly Migration[] = migrations, opts: { mustExist?: boolean } = {}): Db {
+  const db = new Database(file, { fileMustExist: opts.mustExist ?? false });
   if (file !== ':memory:') db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
   migrate(db, list);
   return db;
+}
+
+/** The database file an operator command was pointed at is not there. */
+export class MissingDatabaseError extends Error {
+  constructor(readonly file: string) {
+    super(`no database at ${file}`);
+  }
+}
+
+/**
+ * For operator commands: a mistyped BACKSTOP_DB must not quietly become a new, empty database
+ * (an audit check of it would pass; a registry write would seed the wrong file).
+ */
+export function openExistingDb(file: string): Db {
+  if (file !== ':memory:' && !existsSync(file)) throw new MissingDatabaseError(file);
+  return openDb(file, migrations, { mustExist: true });
 }
 
 export function migrate(db: Db, list: readonly Migration[]): number {

@@ -1,4 +1,6 @@
 import { AlertRepo } from './alerts.js';
+import { defaultHeadFile } from './audit-anchor.js';
+import type { AuditKey } from './audit-key.js';
 import { AuditLog } from './audit-log.js';
 import type { Db } from './db.js';
 import { DeployRepo } from './deploys.js';
@@ -8,6 +10,14 @@ import { ExecutionRepo } from './executions.js';
 import { IncidentRepo } from './incidents.js';
 import { Outbox } from './outbox.js';
 import { ProposalRepo } from './proposals.js';
+
+export interface StoreOptions {
+  /** Seals audit rows (BACKSTOP_AUDIT_KEY); kept out of the database on purpose. */
+  auditKey: AuditKey | string;
+  /** Anchor file for the audit chain's head (default `<db file>.audit-head`; null: none). */
+  auditHead?: string | null;
+  onAuditHeadError?: (error: unknown, file: string) => void;
+}
 
 /** The repositories over one database, and the one way to write several of them atomically. */
 export class Store {
@@ -21,11 +31,12 @@ export class Store {
   readonly seen: SeenRequests;
   readonly measurements: MeasurementRepo;
 
-  constructor(readonly db: Db) {
+  constructor(readonly db: Db, opts: StoreOptions) {
     this.incidents = new IncidentRepo(db);
     this.alerts = new AlertRepo(db);
     this.proposals = new ProposalRepo(db);
-    this.audit = new AuditLog(db);
+    const headFile = opts.auditHead === undefined ? (db.memory ? null : defaultHeadFile(db.name)) : opts.auditHead;
+    this.audit = new AuditLog(db, { key: opts.auditKey, headFile, onHeadError: opts.onAuditHeadError });
     this.outbox = new Outbox(db);
     this.executions = new ExecutionRepo(db);
     this.deploys = new DeployRepo(db);
@@ -33,8 +44,19 @@ export class Store {
     this.measurements = new MeasurementRepo(db);
   }
 
-  /** IMMEDIATE so concurrent writers queue on the lock instead of failing at commit. */
+  /**
+   * IMMEDIATE so concurrent writers queue on the lock instead of failing at commit. The
+   * outermost transaction, once committed, anchors the audit head if it appended rows.
+   */
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return this.db.transaction(fn).immediate();
+    let committed = false;
+    try {
+      const result = this.db.transaction(fn).immediate();
+      committed = true;
+      return result;
+    } finally {
+      this.audit.afterTransaction(committed);
+    }
   }
 }

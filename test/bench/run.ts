@@ -586,7 +586,7 @@ async function main(): Promise<void> {
 
   const env = (dbFile: string): Record<string, string> => ({
     SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: ws.url, PORT: '0', HOST: '127.0.0.1',
-    BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN, LOG_LEVEL: 'info',
+    BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN, LOG_LEVEL: 'info', BACKSTOP_AUDIT_KEY: 'bench-audit-key-'.padEnd(48, '0'),
   });
   const newDb = (name: string, incidents: number): { file: string; seeded?: SeedCounts } => {
     const file = join(work, `${name}.db`);

@@ -17,6 +17,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { SlackEmulator, type SlackMessage } from '../../src/sandbox/slack-emulator.js';
 import { systemClock } from '../../src/runtime/system-clock.js';
 import { ACTION_APPROVE, ACTION_REJECT, ACTION_REJECT_REASON, BLOCK_REJECT_REASON, VIEW_REJECT } from '../../src/slack/ids.js';
+import { TEST_AUDIT_KEY } from '../support/audit-key.js';
 import { seedRegistry } from '../support/bot-fixture.js';
 import { SlackDriver } from '../support/slack-driver.js';
 
@@ -67,7 +68,7 @@ services:
   if (!policy.ok) throw new Error(JSON.stringify(policy.problems));
   const env = parseEnv({
     SLACK_BOT_TOKEN: 'xoxb-backstop-emulator', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: emu.url,
-    PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN,
+    PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN, BACKSTOP_AUDIT_KEY: TEST_AUDIT_KEY,
   });
   if (!env.ok) throw new Error(JSON.stringify(env.problems));
   bot = await startBackstop({ env: env.env, policy: policy.policy, pacing: { channelIntervalMs: 20, channelBurst: 3 }, logger: createLogger({ level: 'debug', destination: new Writable({ write(c, _e, cb) { logLines.push(String(c)); cb(); } }) }) });

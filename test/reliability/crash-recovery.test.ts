@@ -11,8 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Checkpoint } from '../../src/ports/checkpoint.js';
 import type { SlackEmulator } from '../../src/sandbox/slack-emulator.js';
 import { ACTION_APPROVE } from '../../src/slack/ids.js';
+import { defaultHeadFile, readHeadFile } from '../../src/store/audit-anchor.js';
 import { AuditLog } from '../../src/store/audit-log.js';
 import { openDb } from '../../src/store/db.js';
+import { TEST_AUDIT_KEY } from '../support/audit-key.js';
 import { AM_TOKEN, BOT_TOKEN, CHANNEL, policyYaml, seedRegistry, SIGNING_SECRET, startEmulator, USERS } from '../support/bot-fixture.js';
 import { freePort } from '../support/net.js';
 import { SlackDriver } from '../support/slack-driver.js';
@@ -66,7 +68,7 @@ describe.each<[Checkpoint, string]>([
     const url = `http://127.0.0.1:${port}`;
     const env = {
       SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: emu.url, PORT: String(port), HOST: '127.0.0.1',
-      BACKSTOP_DB: dbFile, BACKSTOP_CONFIG: config, ALERTMANAGER_TOKEN: AM_TOKEN,
+      BACKSTOP_DB: dbFile, BACKSTOP_CONFIG: config, ALERTMANAGER_TOKEN: AM_TOKEN, BACKSTOP_AUDIT_KEY: TEST_AUDIT_KEY,
     };
 
     const first = startBot({ ...env, BACKSTOP_TEST_KILL_AT: checkpoint });
@@ -116,7 +118,8 @@ describe.each<[Checkpoint, string]>([
         const actions = db.prepare('SELECT action FROM audit ORDER BY seq').pluck().all() as string[];
         expect(actions.filter((a) => a === 'execution.started')).toHaveLength(1);
         expect(actions.filter((a) => a === 'execution.succeeded' || a === 'execution.failed')).toHaveLength(1);
-        expect(new AuditLog(db).verify().ok).toBe(true);
+        const head = readHeadFile(defaultHeadFile(dbFile));
+        expect(head.ok && new AuditLog(db, { key: TEST_AUDIT_KEY }).verify({ anchor: head.head })).toMatchObject({ ok: true });
         // Nothing is forgotten: every queued Slack message goes out after the restart.
         await emu.waitFor(() => (db.prepare('SELECT count(*) FROM outbox WHERE sent_at IS NULL').pluck().get() as number) === 0, 15_000, 'outbox drained');
         const thread = emu.thread(channel.id, msg.ts).map((m) => m.text).join('\n');

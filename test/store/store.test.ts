@@ -6,10 +6,11 @@ import { transition } from '../../src/domain/proposal.js';
 import { migrate, openDb } from '../../src/store/db.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { Store } from '../../src/store/store.js';
+import { TEST_AUDIT_KEY } from '../support/audit-key.js';
 import { proposal } from '../support/builders.js';
 
 function seeded() {
-  const store = new Store(openDb(':memory:'));
+  const store = new Store(openDb(':memory:'), { auditKey: TEST_AUDIT_KEY });
   store.incidents.insert({ id: 'inc-1', service: 'fraud-scorer', status: 'open', title: 't', severity: null, channelId: 'C1', openedAt: '2025-03-01T12:00:00.000Z', resolvedAt: null, resolvedBy: null, postmortemPath: null });
   store.proposals.insert(proposal());
   return store;
@@ -72,7 +73,7 @@ describe('SQLite store', () => {
   it('detects an audit row removed from the middle of the chain', () => {
     const store = seeded();
     for (let i = 0; i < 3; i++) store.audit.append({ at: `2025-03-01T12:0${i}:00.000Z`, incidentId: 'inc-1', proposalId: null, actor: 'a', action: `step.${i}`, details: { i } });
-    expect(store.audit.verify()).toEqual({ ok: true, rows: 3 });
+    expect(store.audit.verify()).toMatchObject({ ok: true, rows: 3 });
     store.db.prepare('DELETE FROM audit WHERE seq = 2').run();
     expect(store.audit.verify()).toMatchObject({ ok: false, brokenAt: 3 });
   });

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { systemClock } from '../../src/runtime/system-clock.js';
 import { SlackEmulator } from '../../src/sandbox/slack-emulator.js';
 import { openDb } from '../../src/store/db.js';
+import { TEST_AUDIT_KEY } from './audit-key.js';
 import { SlackDriver } from './slack-driver.js';
 
 export const SIGNING_SECRET = 'fixture-signing-secret-0123456789';
@@ -89,7 +90,7 @@ export async function startFixture(opts: { extraPolicy?: string; policyTop?: str
   }
   const policy = parsePolicy((opts.policyTop ?? '') + policyYaml(dir, opts.extraPolicy));
   if (!policy.ok) throw new Error(JSON.stringify(policy.problems));
-  const env = parseEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: emu.url, PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN, GENERIC_WEBHOOK_SECRET: GENERIC_SECRET, PAGERDUTY_WEBHOOK_SECRET: PD_SECRET, DEPLOY_TOKEN: DEPLOY_TOKEN, ...opts.env });
+  const env = parseEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: emu.url, PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN, GENERIC_WEBHOOK_SECRET: GENERIC_SECRET, PAGERDUTY_WEBHOOK_SECRET: PD_SECRET, DEPLOY_TOKEN: DEPLOY_TOKEN, BACKSTOP_AUDIT_KEY: TEST_AUDIT_KEY, ...opts.env });
   if (!env.ok) throw new Error(JSON.stringify(env.problems));
   const bot = await startBackstop({ env: env.env, policy: policy.policy, logger: createLogger({ level: 'silent' }), pacing: { channelIntervalMs: 0, channelBurst: 1 }, sweepIntervalMs: opts.sweepIntervalMs });
   const slack = new SlackDriver(emu, bot.url, SIGNING_SECRET);

@@ -10,6 +10,7 @@ import { proposalBlocks, proposalText } from '../../src/slack/views/proposal.js'
 import { staticSliSource } from '../../src/sli/static-source.js';
 import { openDb } from '../../src/store/db.js';
 import { Store } from '../../src/store/store.js';
+import { TEST_AUDIT_KEY } from './audit-key.js';
 import { FakeChat, FakeDirectory } from './fake-chat.js';
 import { FakeClock } from './fake-clock.js';
 
@@ -54,7 +55,7 @@ export function buildHarness(opts: { postmortemDir: string; policyYaml?: string;
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   const policy: Policy = parsed.policy;
   const db = openDb(':memory:');
-  const store = new Store(db);
+  const store = new Store(db, { auditKey: TEST_AUDIT_KEY });
   const clock = new FakeClock(opts.start ?? '2025-03-01T12:00:00.000Z');
   const registry = new LocalRegistry(db, clock);
   registry.register('fraud-scorer', 'v41');
