@@ -1,9 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inClusterCredentials, KubeClient, kubeconfigCredentials } from '../../src/adapters/kubernetes/client.js';
+import { KubeClient } from '../../src/adapters/kubernetes/client.js';
 import { KubernetesAdapter, type KubernetesOptions } from '../../src/adapters/kubernetes/adapter.js';
 import { TargetLedger } from '../../src/adapters/ledger.js';
 import { openDb, type Db } from '../../src/store/db.js';
@@ -294,60 +291,5 @@ describe('KubernetesAdapter', () => {
     expect(out).toMatchObject({ ok: false, retryable: false });
     if (!out.ok) expect(out.message).toContain(`answered 404: NotFound: deployments "${NAME}" not found`);
     await expect(s.adapter.versions()).rejects.toThrow(/404/);
-  });
-});
-
-describe('cluster credentials', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'backstop-kube-'));
-
-  it('reads the service account token at every request, so a rotated token is used', () => {
-    writeFileSync(join(dir, 'token'), 'first\n');
-    writeFileSync(join(dir, 'ca.crt'), 'CA');
-    const creds = inClusterCredentials({ KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }, dir);
-    expect(creds()).toMatchObject({ server: 'https://10.0.0.1:443', token: 'first' });
-    writeFileSync(join(dir, 'token'), 'second\n');
-    expect(creds().token).toBe('second');
-  });
-
-  it('says what is missing outside a cluster', () => {
-    expect(() => inClusterCredentials({}, dir)()).toThrow(/KUBERNETES_SERVICE_HOST is not set/);
-  });
-
-  it('reads token and CA data from the chosen kubeconfig context', () => {
-    const file = join(dir, 'config');
-    writeFileSync(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'current-context: staging',
-        'clusters:',
-        '- name: prod',
-        '  cluster: {server: "https://prod.example:6443", certificate-authority-data: "Q0E="}',
-        '- name: staging',
-        '  cluster: {server: "https://staging.example:6443"}',
-        'users:',
-        '- name: backstop',
-        '  user: {token: "abc"}',
-        '- name: sso',
-        '  user: {exec: {command: aws}}',
-        'contexts:',
-        '- name: prod',
-        '  context: {cluster: prod, user: backstop}',
-        '- name: staging',
-        '  context: {cluster: staging, user: sso}',
-      ].join('\n'),
-    );
-    const creds = kubeconfigCredentials(file, 'prod')();
-    expect(creds).toMatchObject({ server: 'https://prod.example:6443', token: 'abc' });
-    expect(creds.ca?.toString()).toBe('CA');
-    expect(() => kubeconfigCredentials(file)()).toThrow(/exec or auth-provider plugin/);
-  });
-
-  it('turns unreadable credentials into a failed request, not a crash', async () => {
-    const client = new KubeClient(() => {
-      throw new Error('no kubeconfig');
-    }, 100);
-    expect(await client.get('/api')).toEqual({ kind: 'failed', message: 'cannot load cluster credentials: no kubeconfig' });
   });
 });

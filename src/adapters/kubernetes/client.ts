@@ -91,6 +91,16 @@ export function kubeconfigCredentials(file: string, context?: string): Credentia
   };
 }
 
+/**
+ * `path` under the server URL. Rancher and other proxies serve the API below a path
+ * (`https://host/k8s/clusters/c-abc`); `new URL('/apis/…', server)` would drop it.
+ */
+export function apiUrl(server: string, path: string): URL {
+  const base = new URL(server);
+  base.pathname = `${base.pathname.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+  return base;
+}
+
 export function credentialsFor(config: { kubeconfig?: string; context?: string }, env: Record<string, string | undefined>): CredentialSource {
   return config.kubeconfig ? kubeconfigCredentials(config.kubeconfig, config.context) : inClusterCredentials(env);
 }
@@ -177,7 +187,7 @@ export class KubeClient {
     } catch (err) {
       return { kind: 'failed', message: `cannot load cluster credentials: ${err instanceof Error ? err.message : String(err)}` };
     }
-    const url = new URL(path, creds.server);
+    const url = apiUrl(creds.server, path);
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
     const body = opts.patch ? JSON.stringify(opts.patch.body) : undefined;
     const headers: Record<string, string> = { accept: 'application/json' };
