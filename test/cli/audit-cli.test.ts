@@ -6,13 +6,13 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GENESIS_HASH } from '../../src/domain/audit.js';
 import { defaultHeadFile, readHeadFile } from '../../src/store/audit-anchor.js';
 import { auditKey, sandboxKeyFile } from '../../src/store/audit-key.js';
 import { hashEntry, macEntry } from '../../src/store/audit-log.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { Store } from '../../src/store/store.js';
 import { TEST_AUDIT_KEY } from '../support/audit-key.js';
+import { rechain } from '../support/audit-forger.js';
 import { backstop } from './run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'backstop-audit-cli-'));
@@ -33,20 +33,6 @@ function tamper(file: string, fn: (db: Db) => void): void {
   const db = openDb(file);
   fn(db);
   db.close();
-}
-
-/** Recomputes hash and prev_hash of every row from `from` on, as a forger without the key would. */
-function rechain(db: Db, from: number, seal: (e: Parameters<typeof hashEntry>[0]) => string): void {
-  let prev = GENESIS_HASH;
-  for (const r of db.prepare('SELECT * FROM audit ORDER BY seq').all() as Record<string, string & number>[]) {
-    if (r.seq < from) {
-      prev = r.hash;
-      continue;
-    }
-    const hash = seal({ at: r.at, incidentId: r.incident_id, proposalId: r.proposal_id, actor: r.actor, action: r.action, details: JSON.parse(r.details) as Record<string, unknown>, prevHash: prev });
-    db.prepare('UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, hash, r.seq);
-    prev = hash;
-  }
 }
 
 const verify = (file: string, extra: Record<string, string> = {}, ...args: string[]) =>

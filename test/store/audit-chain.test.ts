@@ -6,9 +6,10 @@ import { GENESIS_HASH, type AuditHead } from '../../src/domain/audit.js';
 import { defaultHeadFile, readHeadFile } from '../../src/store/audit-anchor.js';
 import { auditKey } from '../../src/store/audit-key.js';
 import { hashEntry, macEntry, type AuditInput } from '../../src/store/audit-log.js';
-import { openDb, type Db } from '../../src/store/db.js';
+import { openDb } from '../../src/store/db.js';
 import { Store } from '../../src/store/store.js';
 import { TEST_AUDIT_KEY } from '../support/audit-key.js';
+import { rechain } from '../support/audit-forger.js';
 
 const OTHER_KEY = 'another-audit-key-fedcba9876543210fedcba9876543210';
 
@@ -28,24 +29,6 @@ function anchorOf(dbFile: string): AuditHead {
 
 function appendSteps(store: Store, n: number): void {
   for (let i = 0; i < n; i++) store.tx(() => store.audit.append(step(i)));
-}
-
-interface Row { seq: number; at: string; incident_id: string | null; proposal_id: string | null; actor: string; action: string; details: string; prev_hash: string; hash: string }
-
-/** What someone with write access to the file (and no key) can do: recompute every hash from `from` on. */
-function rehashFrom(db: Db, from: number, seal: (e: Parameters<typeof hashEntry>[0]) => string, set = ''): void {
-  const rows = db.prepare('SELECT * FROM audit ORDER BY seq').all() as Row[];
-  let prev = GENESIS_HASH;
-  for (const r of rows) {
-    if (r.seq >= from) {
-      const e = { at: r.at, incidentId: r.incident_id, proposalId: r.proposal_id, actor: r.actor, action: r.action, details: JSON.parse(r.details) as Record<string, unknown>, prevHash: prev };
-      const hash = seal(e);
-      db.prepare(`UPDATE audit SET prev_hash = ?, hash = ?${set} WHERE seq = ?`).run(prev, hash, r.seq);
-      prev = hash;
-    } else {
-      prev = r.hash;
-    }
-  }
 }
 
 describe('keyed audit chain', () => {
@@ -81,7 +64,7 @@ describe('keyed audit chain', () => {
   it('treats an unkeyed row after keyed ones as a break (no downgrade)', () => {
     const { store } = fileStore();
     appendSteps(store, 3);
-    rehashFrom(store.db, 3, hashEntry, ", scheme = 'sha256', key_id = NULL");
+    rechain(store.db, 3, hashEntry, ", scheme = 'sha256', key_id = NULL");
     expect(store.audit.verify()).toMatchObject({ ok: false, brokenAt: 3, reason: expect.stringContaining('unkeyed but keyed rows began at row 1') });
   });
 
@@ -89,14 +72,14 @@ describe('keyed audit chain', () => {
     const { store } = fileStore();
     appendSteps(store, 4);
     store.db.prepare(`UPDATE audit SET actor = 'mallory' WHERE seq = 2`).run();
-    rehashFrom(store.db, 2, hashEntry);
+    rechain(store.db, 2, hashEntry);
     expect(store.audit.verify()).toMatchObject({ ok: false, brokenAt: 2, reason: 'row 2 was changed after it was written (its MAC does not match)' });
   });
 
   it('catches the whole chain rewritten as legacy rows, through the anchor', () => {
     const { store, anchor } = fileStore();
     appendSteps(store, 3);
-    rehashFrom(store.db, 1, hashEntry, ", scheme = 'sha256', key_id = NULL");
+    rechain(store.db, 1, hashEntry, ", scheme = 'sha256', key_id = NULL");
     // Without an anchor nothing in the database says the rows were ever keyed: the limit of a local chain.
     expect(store.audit.verify()).toMatchObject({ ok: true, legacy: 3, keyed: 0 });
     expect(store.audit.verify({ anchor: anchor() })).toMatchObject({ ok: false, brokenAt: 3, reason: expect.stringContaining('does not match the anchor') });
@@ -106,7 +89,7 @@ describe('keyed audit chain', () => {
     const { store } = fileStore();
     appendSteps(store, 3);
     const other = auditKey(OTHER_KEY);
-    rehashFrom(store.db, 2, (e) => macEntry(other, e), `, key_id = '${other.id}'`);
+    rechain(store.db, 2, (e) => macEntry(other, e), `, key_id = '${other.id}'`);
     expect(store.audit.verify()).toMatchObject({ ok: false, brokenAt: 2, reason: expect.stringContaining(`sealed with another key (key id ${other.id}`) });
     store.db.prepare('UPDATE audit SET key_id = ?').run(auditKey(TEST_AUDIT_KEY).id);
     expect(store.audit.verify()).toMatchObject({ ok: false, brokenAt: 2, reason: expect.stringContaining('MAC does not match') });
@@ -202,7 +185,7 @@ describe('audit timestamps', () => {
     appendSteps(store, 3);
     store.db.prepare(`UPDATE audit SET at = '2025-03-01T11:59:00.000Z' WHERE seq = 3`).run();
     const key = auditKey(TEST_AUDIT_KEY);
-    rehashFrom(store.db, 3, (e) => macEntry(key, e));
+    rechain(store.db, 3, (e) => macEntry(key, e));
     expect(store.audit.verify()).toMatchObject({ ok: false, brokenAt: 3, reason: 'row 3 is dated 2025-03-01T11:59:00.000Z, before row 2 (2025-03-01T12:01:00.000Z)' });
   });
 });
