@@ -31,9 +31,9 @@ export function parseBasis(text: string | undefined, kind: string): Basis | null
   return out.kind === kind ? out : null;
 }
 
-/** `name planned → now` for each of `keys` both bases know and that differ. */
+/** `name planned → now` for each of `keys` both bases know (non-empty) and that differ. */
 export function basisChanges(planned: Basis, now: Basis, keys: readonly string[]): string[] {
-  return keys.filter((k) => planned[k] !== undefined && now[k] !== undefined && planned[k] !== now[k]).map((k) => `${k} ${planned[k]} → ${now[k]}`);
+  return keys.filter((k) => planned[k] && now[k] && planned[k] !== now[k]).map((k) => `${k} ${planned[k]} → ${now[k]}`);
 }
 
 /** A short, stable digest of a JSON value: object keys sorted, undefined members dropped. */

@@ -36,11 +36,12 @@ function seedDeployment(kube: FakeKube, versions: string[], opts: { lagPolls?: n
     const dep = kube.get(DEP);
     dep.metadata.annotations = { ...dep.metadata.annotations, 'deployment.kubernetes.io/revision': rs.metadata.annotations['deployment.kubernetes.io/revision'] };
     const lag = opts.lagPolls ?? 0;
+    const n: number = dep.spec.replicas;
     dep.status = {
       observedGeneration: dep.metadata.generation,
-      replicas: lag > 0 ? 4 : 3,
-      updatedReplicas: lag > 0 ? 1 : 3,
-      availableReplicas: lag > 0 ? 2 : 3,
+      replicas: lag > 0 ? n + 1 : n,
+      updatedReplicas: lag > 0 ? 1 : n,
+      availableReplicas: lag > 0 ? n - 1 : n,
       conditions: [{ type: 'Progressing', status: 'True', reason: lag > 0 ? 'ReplicaSetUpdated' : 'NewReplicaSetAvailable' }],
     };
     let left = lag;
@@ -48,7 +49,7 @@ function seedDeployment(kube: FakeKube, versions: string[], opts: { lagPolls?: n
       if (path !== DEP || left <= 0) return;
       left--;
       const d = kube.get(DEP);
-      d.status = left > 0 ? { ...d.status, updatedReplicas: 3, replicas: 4, availableReplicas: 2 } : { ...d.status, updatedReplicas: 3, replicas: 3, availableReplicas: 3 };
+      d.status = left > 0 ? { ...d.status, updatedReplicas: n, replicas: n + 1, availableReplicas: n - 1 } : { ...d.status, updatedReplicas: n, replicas: n, availableReplicas: n };
     };
   };
   kube.put(DEP, {
@@ -104,8 +105,21 @@ function setup(over: Partial<KubernetesOptions> = {}, seed: { versions?: string[
   return { db, clock, kube, adapter, progress };
 }
 
+/** Another adapter on the same cluster with an empty ledger (a restarted Backstop on a fresh database). */
+function setupAdapterOnly(s: Setup): KubernetesAdapter {
+  const db = openDb(':memory:');
+  return new KubernetesAdapter(
+    new KubeClient(() => ({ server: KUBE_SERVER, token: TOKEN }), 150),
+    { targetId: `kubernetes:test:${NS}/${NAME}`, namespace: NS, deployment: NAME, versionFrom: 'image', container: 'scorer', versionLabel: 'app.kubernetes.io/version', rolloutTimeoutMs: 60_000, pollIntervalMs: 5_000 },
+    new TargetLedger(db, s.clock),
+    s.clock,
+  );
+}
+
 const servingImage = (kube: FakeKube): string => kube.get(DEP).spec.template.spec.containers[0].image;
-const req = (to: string, idempotencyKey = 'prop-7') => ({ to, idempotencyKey, actor: 'U0APPROVER', reason: 'p99 latency 310 ms > 250 ms' });
+const req = (to: string, idempotencyKey = 'prop-7', expectedFrom: string | null = image('v42')) => ({ to, expectedFrom, idempotencyKey, actor: 'U0APPROVER', reason: 'p99 latency 310 ms > 250 ms' });
+/** CI applies a new template behind Backstop's back. */
+const ciDeploys = (kube: FakeKube, change: (t: Obj) => void) => kube.mutate(DEP, (d) => change(d.spec.template));
 
 beforeAll(() => {
   nock.disableNetConnect();
@@ -125,6 +139,10 @@ describeRollbackAdapterContract('kubernetes', async () => {
     knowsVersions: true,
     serving: async () => servingImage(s.kube),
     moves: async () => s.kube.writesTo(DEP),
+    moveTarget: async () => {
+      ciDeploys(s.kube, (t) => Object.assign(t, template('v43')));
+      return image('v43');
+    },
     faults: {
       timeout: () => {
         s.kube.http.fault = { kind: 'timeout', ms: 600 };
@@ -206,20 +224,84 @@ describe('KubernetesAdapter', () => {
     expect(s.kube.writesTo(DEP)).toBe(0);
   });
 
-  it('answers a concurrent change with a retryable conflict instead of overwriting it', async () => {
+  it('rides out a status write and a scale between its read and its patch, patching once', async () => {
     s.kube.beforeRequest = (r) => {
-      // Someone scales the deployment between Backstop's read and its patch.
-      if (r.method === 'PATCH') {
-        const dep = s.kube.get(DEP);
-        dep.metadata.resourceVersion = String(Number(dep.metadata.resourceVersion) + 1);
-        s.kube.beforeRequest = undefined;
-      }
+      if (r.method !== 'PATCH' || r.query.has('dryRun')) return;
+      s.kube.beforeRequest = undefined;
+      // The scale bumps generation and resourceVersion; the controller's status write bumps it again.
+      s.kube.mutate(DEP, (d) => {
+        d.spec.replicas = 5;
+      });
     };
     const out = await s.adapter.execute(req(image('v41')));
-    expect(out).toMatchObject({ ok: false, retryable: true });
-    if (!out.ok) expect(out.message).toContain('changed while rolling back');
-    expect(servingImage(s.kube)).toBe(image('v42'));
-    expect(await s.adapter.execute(req(image('v41')))).toMatchObject({ ok: true, alreadyApplied: false });
+    expect(out).toMatchObject({ ok: true, alreadyApplied: false });
+    expect(servingImage(s.kube)).toBe(image('v41'));
+    expect(s.kube.get(DEP).spec.replicas).toBe(5);
+    expect(s.kube.writesTo(DEP)).toBe(1);
+  });
+
+  it('refuses, patching nothing, when CI applied a new template between its read and its patch', async () => {
+    s.kube.beforeRequest = (r) => {
+      if (r.method !== 'PATCH' || r.query.has('dryRun')) return;
+      s.kube.beforeRequest = undefined;
+      ciDeploys(s.kube, (t) => Object.assign(t, template('v43')));
+    };
+    const out = await s.adapter.execute(req(image('v41')));
+    expect(out).toMatchObject({ ok: false, retryable: false, code: 'target_moved', current: image('v43') });
+    expect(servingImage(s.kube)).toBe(image('v43'));
+    expect(s.kube.writesTo(DEP)).toBe(0);
+  });
+
+  describe('the plan basis', () => {
+    it('still holds after status writes and a scale, so the rollback runs as shown', async () => {
+      const plan = await s.adapter.plan(image('v41'));
+      expect(plan.basis).toBeDefined();
+      s.kube.mutate(DEP, (d) => {
+        d.spec.replicas = 6;
+      });
+      s.kube.mutate(DEP, (d) => {
+        d.status.availableReplicas = 6;
+      });
+      expect(await s.adapter.execute({ ...req(image('v41')), planned: plan.basis })).toMatchObject({ ok: true, alreadyApplied: false });
+      expect(servingImage(s.kube)).toBe(image('v41'));
+    });
+
+    it('refuses a template changed since the plan although the version reads the same', async () => {
+      const plan = await s.adapter.plan(image('v41'));
+      // Someone bumps the sidecar: the scorer image (the version) is unchanged, the pods are not.
+      ciDeploys(s.kube, (t) => {
+        t.spec.containers[1].image = 'envoyproxy/envoy:v1.31';
+      });
+      const out = await s.adapter.execute({ ...req(image('v41')), planned: plan.basis });
+      expect(out).toMatchObject({ ok: false, retryable: false, code: 'target_moved', current: image('v42') });
+      if (!out.ok) expect(out.message).toContain('template');
+      expect(s.kube.get(DEP).spec.template.spec.containers[1].image).toBe('envoyproxy/envoy:v1.31');
+      expect(s.kube.writesTo(DEP)).toBe(0);
+    });
+
+    it('refuses a plan from before CI deployed a new version, even when approvers saw no version', async () => {
+      const plan = await s.adapter.plan(image('v41'));
+      ciDeploys(s.kube, (t) => Object.assign(t, template('v43')));
+      const out = await s.adapter.execute({ ...req(image('v41'), 'prop-7', null), planned: plan.basis });
+      expect(out).toMatchObject({ ok: false, retryable: false, code: 'target_moved', current: image('v43') });
+      expect(servingImage(s.kube)).toBe(image('v43'));
+    });
+
+    it('ignores a basis another adapter kind wrote', async () => {
+      const out = await s.adapter.execute({ ...req(image('v41')), planned: 'kind=argo-rollouts;template=000000000000' });
+      expect(out).toMatchObject({ ok: true });
+    });
+  });
+
+  it('recognises its own patch whose answer was lost, instead of calling it a move', async () => {
+    s.kube.rejectPatch = null;
+    const first = await s.adapter.execute(req(image('v41'), 'prop-lost'));
+    expect(first.ok).toBe(true);
+    // A second Backstop (or the first after a restart) without the ledger row.
+    const fresh = setupAdapterOnly(s);
+    expect(await fresh.execute(req(image('v41'), 'prop-lost'))).toMatchObject({ ok: true, alreadyApplied: true });
+    expect(await fresh.execute(req(image('v41'), 'prop-other'))).toMatchObject({ ok: false, code: 'target_moved', current: image('v41') });
+    expect(s.kube.writesTo(DEP)).toBe(1);
   });
 
   it('reports a refused patch as fatal with the API server\'s words', async () => {
@@ -275,7 +357,7 @@ describe('KubernetesAdapter', () => {
   it('can name versions by revision, following a reused ReplicaSet to its new number', async () => {
     const r = reset({ versionFrom: 'revision' });
     expect(await r.adapter.versions()).toMatchObject({ current: '3', lastGood: '2' });
-    expect(await r.adapter.execute(req('2'))).toMatchObject({ ok: true, version: '2' });
+    expect(await r.adapter.execute(req('2', 'prop-7', '3'))).toMatchObject({ ok: true, version: '2' });
     expect(await r.adapter.readBack('2')).toMatchObject({ confirmed: true, version: '4' });
     expect(await r.adapter.versions()).toMatchObject({ current: '4', lastGood: '1' });
   });

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { Clock } from '../../ports/clock.js';
 import type { ExecuteOutcome, ExecuteRequest, PreflightResult, ReadBack, RollbackAdapter, RollbackPlan, VersionState } from '../../ports/rollback-adapter.js';
+import { basisChanges, formatBasis, parseBasis } from '../basis.js';
 import type { TargetLedger } from '../ledger.js';
 import { clip, pollUntil, type Poll } from '../support.js';
+import { hasMoved, planOutdated, targetMoved, type Refusal } from '../target-moved.js';
 import { isOk, kubeFailure, type KubeClient, type KubeFailure } from './client.js';
 import {
   DEPLOYMENT_FLAVOUR,
@@ -17,14 +19,17 @@ import {
   revisions,
   selectorQuery,
   withoutHash,
+  workloadBasis,
   type Revision,
   type VersionSelector,
 } from './workload.js';
 
 /**
  * `kubectl rollout undo` through the API: restore a Deployment's pod template from the
- * ReplicaSet of an earlier revision, guarded by the resourceVersion it was planned against,
- * then wait for the rollout to finish. Versions are images, a template label or revisions.
+ * ReplicaSet of an earlier revision, then wait for the rollout to finish. Versions are images,
+ * a template label or revisions. The patch is guarded by the resourceVersion just read; when
+ * something else wrote in between (a status update, a scale) the Deployment is read and checked
+ * again, so only a new template, or a version other than the one approvers saw, stops it.
  */
 
 export interface KubernetesOptions extends VersionSelector {
@@ -71,6 +76,11 @@ const deploymentSchema = z.object({
 type Deployment = z.infer<typeof deploymentSchema>;
 
 type Loaded = { ok: true; dep: Deployment; revs: Revision[]; current: string | null } | { ok: false; failure: KubeFailure };
+type Ready = Extract<Loaded, { ok: true }>;
+
+/** Conflicting writes ridden out (re-read, re-check, patch again) before asking for a retry. */
+const MAX_CONFLICTS = 3;
+const BASIS_FIELDS = ['template', 'restore', 'revision'] as const;
 
 /** kubectl's rollout status, as a poll result. */
 export function deploymentRollout(dep: Deployment): Poll {
@@ -128,12 +138,14 @@ export class KubernetesAdapter implements RollbackAdapter {
       return { target: this.describe(), from: s.current, to, steps };
     }
     if (s.dep.spec.paused) steps.push('refuse: the deployment is paused (resume it first)');
+    const basis = this.basisOf(s, target);
     steps.push(`restore the pod template of ReplicaSet ${target.rs.metadata.name} (revision ${target.revision}, ${to}) over ${s.current ?? '(unknown)'}`);
-    steps.push(`JSON-patch /spec/template and /metadata/annotations, guarded by resourceVersion ${s.dep.metadata.resourceVersion ?? '?'}`);
+    steps.push(`refuse if the deployment no longer runs this template (revision ${basis.revision || '?'}, template ${basis.template})`);
+    steps.push('JSON-patch /spec/template and /metadata/annotations, guarded by the resourceVersion read just before');
     const dry = await this.client.patch(this.path, 'json', this.patchFor(s.dep, target, null), { dryRun: 'All' });
     steps.push(isOk(dry) ? 'server dry-run (dryRun=All): accepted' : `server dry-run (dryRun=All) refused: ${kubeFailure(dry, 'PATCH').message}`);
     steps.push(`wait up to ${Math.round(this.opts.rolloutTimeoutMs / 1000)} s for ${s.dep.spec.replicas ?? 1} replicas updated and available`);
-    return { target: this.describe(), from: s.current, to, steps };
+    return { target: this.describe(), from: s.current, to, steps, basis: formatBasis(this.kind, basis) };
   }
 
   async preflight(to: string): Promise<PreflightResult> {
@@ -160,25 +172,37 @@ export class KubernetesAdapter implements RollbackAdapter {
     if (prior && prior.version !== req.to) {
       return { ok: false, retryable: false, message: `idempotency key ${req.idempotencyKey} was already used to roll ${this.describe()} back to ${prior.version}` };
     }
-    const s = await this.load();
-    if (!s.ok) return { ok: false, retryable: s.failure.retryable, message: s.failure.message };
-    if (prior) return this.finish(req.to, `already rolled back to ${req.to} for ${req.idempotencyKey}; nothing patched`, true);
+    for (let attempt = 1; ; attempt++) {
+      const s = await this.load();
+      if (!s.ok) return { ok: false, retryable: s.failure.retryable, message: s.failure.message };
+      if (prior) return this.finish(req.to, `already rolled back to ${req.to} for ${req.idempotencyKey}; nothing patched`, true);
 
-    if (s.dep.spec.paused) return { ok: false, retryable: false, message: `${this.describe()} is paused; resume it (kubectl rollout resume) before rolling back` };
-    const target = findRevision(s.revs, req.to, this.opts);
-    if (!target) return { ok: false, retryable: false, message: `no ReplicaSet of ${this.describe()} has version ${req.to} (known: ${knownVersions(s.revs)})` };
+      const target = findRevision(s.revs, req.to, this.opts);
+      const record = () =>
+        this.ledger.record({ target: this.opts.targetId, version: req.to, actor: req.actor, kind: 'rollback', from: s.current, idempotencyKey: req.idempotencyKey });
+      // Our patch landed but its answer was lost: the annotation it wrote names this proposal.
+      if (target?.current && s.dep.metadata.annotations?.[ANNOTATION.proposal] === req.idempotencyKey) {
+        record();
+        return this.finish(req.to, `${this.describe()} was already rolled back to ${req.to} for ${req.idempotencyKey}; nothing patched`, true);
+      }
+      const moved = this.refuseIfMoved(s, target, req);
+      if (moved) return moved;
+      if (s.dep.spec.paused) return { ok: false, retryable: false, message: `${this.describe()} is paused; resume it (kubectl rollout resume) before rolling back` };
+      if (!target) return { ok: false, retryable: false, message: `no ReplicaSet of ${this.describe()} has version ${req.to} (known: ${knownVersions(s.revs)})` };
+      if (target.current) {
+        record();
+        return this.finish(req.to, `${this.describe()} already runs the template of revision ${target.revision}; nothing patched`, true);
+      }
 
-    const record = () =>
-      this.ledger.record({ target: this.opts.targetId, version: req.to, actor: req.actor, kind: 'rollback', from: s.current, idempotencyKey: req.idempotencyKey });
-    if (target.current) {
-      record();
-      return this.finish(req.to, `${this.describe()} already runs the template of revision ${target.revision}; nothing patched`, true);
+      const res = await this.client.patch(this.path, 'json', this.patchFor(s.dep, target, req));
+      if (isOk(res)) {
+        record();
+        return this.finish(req.to, `rolled ${this.describe()} back from ${s.current ?? '(unknown)'} to ${req.to} (ReplicaSet ${target.rs.metadata.name}, revision ${target.revision})`, false);
+      }
+      const f = kubeFailure(res, `PATCH ${this.describe()}`);
+      if (!(await this.changedSince(f, s.dep.metadata.resourceVersion))) return { ok: false, retryable: f.retryable, message: f.message };
+      if (attempt >= MAX_CONFLICTS) return { ok: false, retryable: true, message: `${this.describe()} kept changing while rolling back (${attempt} conflicting writes); nothing was patched, try again` };
     }
-
-    const res = await this.client.patch(this.path, 'json', this.patchFor(s.dep, target, req));
-    if (!isOk(res)) return this.patchFailed(res, s.dep.metadata.resourceVersion);
-    record();
-    return this.finish(req.to, `rolled ${this.describe()} back from ${s.current ?? '(unknown)'} to ${req.to} (ReplicaSet ${target.rs.metadata.name}, revision ${target.revision})`, false);
   }
 
   async readBack(to: string): Promise<ReadBack> {
@@ -211,17 +235,29 @@ export class KubernetesAdapter implements RollbackAdapter {
     return { ok: false, retryable: true, message: `${what}, but the rollout did not finish within ${Math.round(this.opts.rolloutTimeoutMs / 1000)} s: ${done.detail}` };
   }
 
-  private async patchFailed(res: Parameters<typeof kubeFailure>[0], plannedRv: string | undefined): Promise<ExecuteOutcome> {
-    const f = kubeFailure(res, `PATCH ${this.describe()}`);
-    if (f.status === 422 || f.conflict) {
-      // A failed `test` op and an invalid template both answer 422: a changed resourceVersion tells them apart.
-      const again = await this.client.get(this.path);
-      const now = isOk(again) ? deploymentSchema.safeParse(again.body) : undefined;
-      if (now?.success && now.data.metadata.resourceVersion !== plannedRv) {
-        return { ok: false, retryable: true, message: `${this.describe()} changed while rolling back (resourceVersion ${plannedRv ?? '?'} → ${now.data.metadata.resourceVersion ?? '?'}); plan again` };
-      }
-    }
-    return { ok: false, retryable: f.retryable, message: f.message };
+  /**
+   * Whether a refused patch met a Deployment that changed after it was read (then it is read and
+   * checked again). A failed `test` and an invalid template both answer 422: only a changed
+   * resourceVersion tells them apart.
+   */
+  private async changedSince(f: KubeFailure, readRv: string | undefined): Promise<boolean> {
+    if (f.status !== 422 && !f.conflict) return false;
+    const again = await this.client.get(this.path);
+    const now = isOk(again) ? deploymentSchema.safeParse(again.body) : undefined;
+    return now?.success === true && now.data.metadata.resourceVersion !== readRv;
+  }
+
+  /** What the plan is computed against (see workloadBasis); never the resourceVersion, which every status write bumps. */
+  private basisOf(s: Ready, target: Revision | undefined) {
+    return workloadBasis(s.dep.spec.template, s.revs, target, DEPLOYMENT_FLAVOUR);
+  }
+
+  /** Refuses when the Deployment serves another version than approvers saw, or another template than the plan shown. */
+  private refuseIfMoved(s: Ready, target: Revision | undefined, req: ExecuteRequest): Refusal | null {
+    if (hasMoved(req.expectedFrom, s.current)) return targetMoved(this.describe(), s.current, req.expectedFrom);
+    const planned = parseBasis(req.planned, this.kind);
+    const changes = planned ? basisChanges(planned, this.basisOf(s, target), BASIS_FIELDS) : [];
+    return changes.length > 0 ? planOutdated(this.describe(), s.current, changes) : null;
   }
 
   private patchFor(dep: Deployment, target: Revision, req: ExecuteRequest | null): unknown[] {

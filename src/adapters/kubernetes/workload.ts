@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { digest, type Basis } from '../basis.js';
 
 /**
  * Pure helpers for workloads whose history lives in ReplicaSets (Deployments, Argo Rollouts):
@@ -177,6 +178,19 @@ export function previousVersion(revs: Revision[], current: string | null, fled: 
     return r.version;
   }
   return null;
+}
+
+/**
+ * What a rollback plan for a ReplicaSet-backed workload was computed against: the revision it
+ * restores, the revision serving, and a digest of the desired pod template. All three stay put
+ * while controllers write status; any new template (a deploy, an edit) changes the digest.
+ */
+export function workloadBasis(template: PodTemplate, revs: Revision[], target: Revision | undefined, flavour: WorkloadFlavour): Basis {
+  return {
+    restore: target ? String(target.revision) : '',
+    revision: String(revs.find((r) => r.current)?.revision ?? ''),
+    template: digest(withoutHash(template, flavour.hashLabel)),
+  };
 }
 
 /** Versions a revision list knows, newest first, for messages naming what could have been meant. */

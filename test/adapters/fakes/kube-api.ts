@@ -3,7 +3,8 @@ import { HttpFake, type FakeReply, type FakeRequest } from './http-fake.js';
 
 /**
  * A Kubernetes API server stand-in: objects by path, LIST with equality label selectors,
- * JSON patch (test/add/replace/remove) and merge patch, `dryRun=All`, `/status`
+ * JSON patch (test/add/replace/remove) and merge patch (a resourceVersion in it is a
+ * precondition: 409 Conflict when stale), `dryRun=All`, `/status`
  * subresources, resourceVersion and generation bookkeeping. Controllers are plain functions
  * the tests register; they run after every persisted write, as a reconcile would.
  */
@@ -122,6 +123,22 @@ export class FakeKube {
       .filter((o) => want.every(([k, v]) => k !== undefined && o.metadata?.labels?.[k] === v));
   }
 
+  /**
+   * Someone else writes the object (CI, a controller's status update, kubectl scale): stored
+   * with a new resourceVersion (and generation when the spec changed), controllers run, and
+   * it does not count in `writes`, which are Backstop's.
+   */
+  mutate(path: string, change: (o: Obj) => void): Obj {
+    const current = this.get(path);
+    const next = clone(current);
+    change(next);
+    if (JSON.stringify(next.spec) !== JSON.stringify(current.spec)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    next.metadata.resourceVersion = String(++this.rv);
+    this.objects.set(path, next);
+    for (const c of this.controllers) c(path);
+    return this.get(path);
+  }
+
   writesTo(path: string): number {
     return this.writes.get(path) ?? 0;
   }
@@ -155,6 +172,12 @@ export class FakeKube {
         return answer;
       }
       const type = req.headers['content-type'] ?? '';
+      // A resourceVersion in a merge patch is a precondition, as on a real API server.
+      const wantRv = type.startsWith('application/merge-patch+json') ? (req.body as Obj | undefined)?.metadata?.resourceVersion : undefined;
+      if (wantRv !== undefined && wantRv !== current.metadata.resourceVersion) {
+        const kind = String(current.kind ?? 'object').toLowerCase();
+        return status(409, 'Conflict', `Operation cannot be fulfilled on ${kind}s "${String(current.metadata.name ?? '')}": the object has been modified; please apply your changes to the latest version and try again`);
+      }
       let next: Obj;
       try {
         if (type.startsWith('application/json-patch+json')) next = applyJsonPatch(current, req.body as Obj[]);
