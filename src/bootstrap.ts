@@ -160,7 +160,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   registerCommands(app, deps);
 
   const seen = store.seen;
-  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, genericSecret: env.GENERIC_WEBHOOK_SECRET, pagerDutySecret: env.PAGERDUTY_WEBHOOK_SECRET, deployToken: env.DEPLOY_TOKEN, slack: receiver instanceof HTTPReceiver ? slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, clock, seen, onRefuse: (reason) => log.warn({ reason }, 'refused a Slack request') }, receiver.requestListener) : undefined, mounts: opts.mounts });
+  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, alertmanagerAuth: env.ALERTMANAGER_AUTH, genericSecret: env.GENERIC_WEBHOOK_SECRET, pagerDutySecret: env.PAGERDUTY_WEBHOOK_SECRET, deployToken: env.DEPLOY_TOKEN, slack: receiver instanceof HTTPReceiver ? slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, clock, seen, onRefuse: (reason) => log.warn({ reason }, 'refused a Slack request') }, receiver.requestListener) : undefined, mounts: opts.mounts });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.PORT, env.HOST, () => resolve());

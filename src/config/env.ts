@@ -17,6 +17,8 @@ export const envSchema = z.object({
   /** Anchor file for the audit chain's head (default: `<BACKSTOP_DB>.audit-head`). */
   BACKSTOP_AUDIT_HEAD: z.string().optional(),
   ALERTMANAGER_TOKEN: z.string().min(16, 'use at least 16 random characters').optional(),
+  /** `none` opens Alertmanager intake to anyone who can reach it; only on purpose. */
+  ALERTMANAGER_AUTH: z.enum(['token', 'none'], { error: '"token" (the default: ALERTMANAGER_TOKEN required) or "none"' }).default('token'),
   PAGERDUTY_TOKEN: z.string().min(8, 'a PagerDuty REST API key').optional(),
   PAGERDUTY_FROM: z.email('the e-mail of a PagerDuty user: notes are written as them').optional(),
   PAGERDUTY_WEBHOOK_SECRET: z.string().min(8, 'the signing secret of the PagerDuty webhook subscription').optional(),
@@ -28,6 +30,9 @@ export const envSchema = z.object({
 }).superRefine((env, ctx) => {
   if (env.PAGERDUTY_TOKEN && !env.PAGERDUTY_FROM) {
     ctx.addIssue({ code: 'custom', path: ['PAGERDUTY_FROM'], message: 'required with PAGERDUTY_TOKEN: PagerDuty needs a From e-mail for notes' });
+  }
+  if (env.ALERTMANAGER_AUTH === 'none' && env.ALERTMANAGER_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['ALERTMANAGER_AUTH'], message: '"none" turns off the check of ALERTMANAGER_TOKEN, which is also set: unset one of them' });
   }
   if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
     ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'required with SLACK_BOT_TOKEN in HTTP mode, so forged requests are refused' });

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import { verifyWebhookSignature } from '../adapters/http-webhook/adapter.js';
@@ -10,11 +10,14 @@ import { alertmanagerPayload, normaliseAlertmanager } from '../intake/alertmanag
 import { deployPayload } from '../intake/deploys.js';
 import { genericPayload, normaliseGeneric } from '../intake/generic.js';
 import { pagerDutyWebhook, verifyPagerDutySignature } from '../intake/pagerduty.js';
-import { BodyTooLarge, readRawBody } from './read-body.js';
+import { BODY_LIMIT, createLimitedServer } from './limits.js';
+import { BodyTooLarge, declaresTooLarge, readRawBody, refuseTooLarge } from './read-body.js';
 
 export interface HttpOptions {
   deps: Deps;
   alertmanagerToken?: string;
+  /** `none`: Alertmanager intake without a token, on purpose (ALERTMANAGER_AUTH=none). */
+  alertmanagerAuth?: 'token' | 'none';
   genericSecret?: string;
   pagerDutySecret?: string;
   deployToken?: string;
@@ -51,7 +54,7 @@ function jsonRoute<S extends z.ZodType>(auth: Auth, schema: S, handle: (body: z.
     try {
       raw = await readRawBody(req);
     } catch (err) {
-      if (err instanceof BodyTooLarge) return send(res, 413, { error: 'too_large', message: err.message });
+      if (err instanceof BodyTooLarge) return refuseTooLarge(res, { error: 'too_large', message: err.message });
       throw err;
     }
     const refused = auth(req, raw);
@@ -80,12 +83,20 @@ const header = (req: IncomingMessage, name: string) => {
 /** One HTTP server for alert intake, deploy events, health and (in HTTP mode) Slack's requests. */
 export function createHttpServer(opts: HttpOptions): Server {
   const { deps } = opts;
-  const bearer = (token: string | undefined, hint: string): Auth => (req) =>
-    !token || tokenMatches(req.headers.authorization, token) ? null : `missing or wrong bearer token: ${hint}`;
+  const bearer = (token: string, hint: string): Auth => (req) =>
+    tokenMatches(req.headers.authorization, token) ? null : `missing or wrong bearer token: ${hint}`;
   const unconfigured = (what: string): Auth => () => `${what} is not configured on this Backstop`;
+  // Fail closed: a forged alert can start a rollback, so no token means no intake unless opted out.
+  const openToAll = opts.alertmanagerAuth === 'none';
+  if (openToAll) {
+    deps.log.warn('Alertmanager intake is unauthenticated (ALERTMANAGER_AUTH=none): anyone who can reach POST /alerts/alertmanager can open incidents and, with decision.mode automatic, start rollbacks');
+  }
+  const alertmanagerAuth: Auth = openToAll ? () => null
+    : opts.alertmanagerToken ? bearer(opts.alertmanagerToken, 'set http_config.authorization.credentials in the Alertmanager webhook config')
+      : () => 'Alertmanager intake needs ALERTMANAGER_TOKEN on this Backstop (or ALERTMANAGER_AUTH=none to accept unauthenticated alerts on purpose)';
 
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> = {
-    'POST /alerts/alertmanager': jsonRoute(bearer(opts.alertmanagerToken, 'set http_config.authorization.credentials in the Alertmanager webhook config'), alertmanagerPayload,
+    'POST /alerts/alertmanager': jsonRoute(alertmanagerAuth, alertmanagerPayload,
       (body) => ({ status: 200, body: { ok: true, ...handleAlerts(deps, normaliseAlertmanager(body)) } })),
 
     'POST /alerts/generic': jsonRoute(
@@ -111,7 +122,7 @@ export function createHttpServer(opts: HttpOptions): Server {
     'GET /healthz': async (_req, res) => send(res, 200, { ok: true }),
   };
 
-  return createServer((req, res) => {
+  const server = createLimitedServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const route = routes[`${req.method} ${path}`];
     if (route) {
@@ -128,4 +139,11 @@ export function createHttpServer(opts: HttpOptions): Server {
     if (Object.keys(routes).some((r) => r.endsWith(` ${path}`))) return send(res, 405, { error: 'method_not_allowed' });
     send(res, 404, { error: 'not_found' });
   });
+  // Node answers `Expect: 100-continue` by itself; refuse a body over the limit before it is sent.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (declaresTooLarge(req)) return refuseTooLarge(res, { error: 'too_large', message: new BodyTooLarge(BODY_LIMIT).message });
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
+  return server;
 }

@@ -3,7 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Clock } from '../ports/clock.js';
 import { checkEnvelope } from '../slack/envelope.js';
 import type { SeenRequests } from '../store/seen-requests.js';
-import { BodyTooLarge, readRawBody } from './read-body.js';
+import { BodyTooLarge, readRawBody, refuseTooLarge } from './read-body.js';
 
 const WINDOW_S = 5 * 60;
 
@@ -26,7 +26,10 @@ export function slackGuard(opts: { signingSecret: string; clock: Clock; seen: Se
       try {
         body = await readRawBody(req);
       } catch (err) {
-        if (err instanceof BodyTooLarge) return refuse(res, 413, 'too_large');
+        if (err instanceof BodyTooLarge) {
+          opts.onRefuse?.('too_large');
+          return refuseTooLarge(res, { ok: false, error: 'too_large' });
+        }
         throw err;
       }
       const signature = header(req, 'x-slack-signature');

@@ -23,6 +23,8 @@ export interface Sandbox {
   bot: Backstop;
   consoleUrl: string;
   emulator: SlackEmulator;
+  /** The Alertmanager token made for this run, when none was configured. */
+  generatedAlertmanagerToken?: string;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
 
   const db = openDb(opts.env.BACKSTOP_DB);
   seedRegistry(new LocalRegistry(db, systemClock));
+  const generatedToken = (opts.env.ALERTMANAGER_TOKEN || opts.env.ALERTMANAGER_AUTH === 'none') ? undefined : randomBytes(16).toString('hex');
   const env: Env = {
     ...opts.env,
     BACKSTOP_AUDIT_KEY: sandboxAuditKey(opts.env, opts.log),
@@ -46,6 +49,8 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
     SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
     SLACK_API_URL: emulator.url,
     SLACK_APP_TOKEN: undefined,
+    // Intake is closed without a token: make one per run, which the console's demo alert sends.
+    ALERTMANAGER_TOKEN: opts.env.ALERTMANAGER_TOKEN ?? generatedToken,
   };
   let botUrl = '';
   const consoleListener = createConsole({
@@ -55,7 +60,7 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
   const bot = await startBackstop({ env, policy: opts.policy, logger: opts.log, db, mounts: { '/sandbox': consoleListener }, pacing: { channelIntervalMs: 150, channelBurst: 5 } });
   botUrl = bot.url;
   return {
-    bot, emulator, consoleUrl: `${bot.url}/sandbox`,
+    bot, emulator, consoleUrl: `${bot.url}/sandbox`, generatedAlertmanagerToken: generatedToken,
     async stop() {
       await bot.stop();
       await emulator.stop();
