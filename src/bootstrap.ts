@@ -12,6 +12,7 @@ import { OutboxDrainer, SLACK_PACING, type DrainerOptions } from './app/outbox-d
 import { recover } from './app/recover.js';
 import type { Env } from './config/env.js';
 import { resolveService, type Policy } from './config/policy.js';
+import { missingSecrets } from './config/secrets.js';
 import { createHttpServer } from './http/server.js';
 import { PagerDutyClient } from './pagerduty/client.js';
 import type { Pager } from './ports/pager.js';
@@ -62,6 +63,14 @@ export interface BackstopOptions {
   mounts?: Record<string, RequestListener>;
 }
 
+/** Start-up refused: each line names the policy field or variable to fix. */
+export class StartupError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Backstop cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'StartupError';
+  }
+}
+
 export interface Backstop {
   url: string;
   port: number;
@@ -78,6 +87,9 @@ export interface Backstop {
 export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const { env, policy } = opts;
   if (!env.SLACK_BOT_TOKEN) throw new Error('SLACK_BOT_TOKEN is required');
+  // Fail closed: a secret the policy names but the environment lacks stops start-up, never the first alert.
+  const missing = missingSecrets(policy, opts.secrets ?? {});
+  if (missing.length > 0) throw new StartupError(missing.map((m) => `${m.path}: ${m.message}`));
   const log = opts.logger ?? createLogger({ level: env.LOG_LEVEL });
   const clock = opts.clock ?? systemClock;
   const db = opts.db ?? openDb(env.BACKSTOP_DB);
@@ -155,6 +167,19 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
       }
     } : undefined,
   };
+  // Every adapter is built (and its credentials read) before the bot says ready.
+  const broken = Object.keys(policy.services).flatMap((name) => {
+    try {
+      deps.adapter(name);
+      return [];
+    } catch (err) {
+      return [`services.${name}.adapter: ${err instanceof Error ? err.message : String(err)}`];
+    }
+  });
+  if (broken.length > 0) {
+    if (!opts.db) db.close();
+    throw new StartupError(broken);
+  }
   const drainer = new OutboxDrainer(deps, opts.pacing ?? SLACK_PACING);
   registerActions(app, deps);
   registerCommands(app, deps);

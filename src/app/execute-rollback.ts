@@ -75,7 +75,7 @@ export async function performExecution(deps: Deps, p: Proposal): Promise<void> {
     done = applyTransition(deps, proposalId, { type: 'execution_succeeded', detail: outcome.detail }, 'backstop', details, () => deps.store.executions.finish(proposalId, at, 'succeeded', null));
   } else if (outcome.code === 'target_moved') {
     const current = outcome.current ?? null;
-    done = applyTransition(deps, proposalId, { type: 'target_moved', current, detail: `${outcome.message}${page}` }, 'backstop', { ...details, current }, () => deps.store.executions.finish(proposalId, at, 'failed', outcome.message));
+    done = applyTransition(deps, proposalId, { type: 'target_moved', current, detail: outcome.message, notify: page.trim() }, 'backstop', { ...details, current }, () => deps.store.executions.finish(proposalId, at, 'failed', outcome.message));
     log.warn({ current, expectedFrom: p.fromVersion }, 'target moved since the proposal; nothing executed');
   } else {
     const detail = `${outcome.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})${page}`;

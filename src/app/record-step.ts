@@ -1,7 +1,6 @@
-import { isDrill } from '../domain/drill.js';
+import { DRILL_MARK, isDrill } from '../domain/drill.js';
 import type { Deps } from './deps.js';
 
-const DRILL_MARK = '🧪 DRILL · ';
 
 /** Steps that inform but decide nothing: sent after proposals and decisions when Slack is busy. */
 const CHATTER = new Set(['approve.refused', 'reject.refused', 'incident.opened', 'postmortem.drafted', 'proposal.not_possible']);

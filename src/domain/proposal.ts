@@ -98,7 +98,7 @@ export type ProposalEvent =
   | { type: 'execution_succeeded'; detail: string }
   | { type: 'execution_failed'; detail: string }
   /** The adapter refused because the target no longer serves `fromVersion`. */
-  | { type: 'target_moved'; current: string | null; detail: string }
+  | { type: 'target_moved'; current: string | null; detail: string; notify?: string }
   | { type: 'stage_done'; percent: number; readings: SliReading[] }
   | { type: 'stage_halted'; percent: number; readings: SliReading[] }
   /** `readings` are empty when the SLIs were not measured (the target does not serve the approved version). */
@@ -266,7 +266,7 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
       if (p.state !== 'executing') return refuse('invalid_transition', `A target-moved refusal arrived for a proposal that is ${describeState(p.state)}.`);
       const now = event.current ?? 'an unknown version';
       return ok(next(p, { state: 'superseded', executionDetail: event.detail, decisionReason: `the target now serves ${now}, not ${p.fromVersion ?? 'unknown'} as approved` }), [
-        { type: 'announce', action: 'execution.superseded', text: `⚠️ Superseded: ${p.service} now serves ${now}, which nobody approved removing (the approval was for ${p.fromVersion ?? 'unknown'} → ${p.toVersion}). Nothing was rolled back. If ${now} is bad too, propose again: \`/backstop rollback ${p.service} <reason>\`.` },
+        { type: 'announce', action: 'execution.superseded', text: `⚠️ Superseded: ${p.service} now serves ${now}, which nobody approved removing (the approval was for ${p.fromVersion ?? 'unknown'} → ${p.toVersion}). Nothing was rolled back. If ${now} is bad too, propose again: \`/backstop rollback ${p.service} <reason>\`.${event.notify ? ` ${event.notify}` : ''}` },
       ]);
     }
     case 'stage_done': {
@@ -296,7 +296,7 @@ function verificationOutcome(p: Proposal, readings: readonly SliReading[], rb: R
   const healthy = readings.length > 0 && readings.every((r) => r.verdict === 'ok');
   const slis = readings.map((r) => `${r.name}: ${r.verdict === 'ok' ? 'ok' : r.verdict.replace('_', ' ')} (${r.reason})`).join('; ');
   if (rb.status === 'confirmed' && healthy) {
-    return { state: 'verified', action: 'verification.recovered', text: `🟢 Verified: the target reports ${p.toVersion} (${rb.detail}) and every SLI is healthy: ${slis}.` };
+    return { state: 'verified', action: 'verification.recovered', text: `🟢 Verified: ${p.service} on ${p.toVersion}. The target reports ${p.toVersion} (${rb.detail}) and every SLI is healthy: ${slis}.` };
   }
   if (rb.status === 'unsupported' && healthy) {
     return { state: 'unconfirmed', action: 'verification.unconfirmed', text: `🟡 SLIs healthy, version unconfirmed: the target cannot confirm its version; SLIs only (${rb.detail}). ${slis}. Check the target shows ${p.toVersion} before calling it done.` };

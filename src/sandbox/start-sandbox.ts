@@ -32,7 +32,7 @@ export interface Sandbox {
  * Runs the real bot against the local Slack emulator: the embedded default when no Slack
  * workspace is configured. The signing secret is random per run and shared only in-process.
  */
-export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger }): Promise<Sandbox> {
+export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger; secrets?: Record<string, string | undefined> }): Promise<Sandbox> {
   const emulator = new SlackEmulator({ chatWritePublic: true });
   await emulator.start(0, '127.0.0.1');
   for (const { role: _role, ...u } of SANDBOX_USERS) emulator.addUser(u);
@@ -57,7 +57,7 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
     emulator, botUrl: () => botUrl, signingSecret: env.SLACK_SIGNING_SECRET!, alertmanagerToken: env.ALERTMANAGER_TOKEN,
     users: SANDBOX_USERS, demoService: Object.keys(opts.policy.services)[0] ?? 'fraud-scorer',
   });
-  const bot = await startBackstop({ env, policy: opts.policy, logger: opts.log, db, mounts: { '/sandbox': consoleListener }, pacing: { channelIntervalMs: 150, channelBurst: 5 } });
+  const bot = await startBackstop({ env, policy: opts.policy, secrets: opts.secrets, logger: opts.log, db, mounts: { '/sandbox': consoleListener }, pacing: { channelIntervalMs: 150, channelBurst: 5 } });
   botUrl = bot.url;
   return {
     bot, emulator, consoleUrl: `${bot.url}/sandbox`, generatedAlertmanagerToken: generatedToken,

@@ -37,6 +37,7 @@ beforeAll(async () => {
   if (!accuracy.ok || !falseRollback.ok) throw new Error('scenario invalid');
   await runDrill({ scenario: accuracy.scenario, timeScale: 0.01, timeoutMs: 10_000, workDir: dir, db });
   const second = await runDrill({ scenario: falseRollback.scenario, timeScale: 0.01, timeoutMs: 10_000, workDir: dir, db });
+  expect(second.report.checks.filter((c) => !c.ok)).toEqual([]);
   expect(second.report).toMatchObject({ outcome: 'not_recovered', passed: true });
   // A PagerDuty note delivered for the first incident (no pager in drills, so written as the drainer would).
   const incident = db.prepare("SELECT id FROM incidents WHERE service = 'drill-fraud-scorer'").pluck().get() as string;

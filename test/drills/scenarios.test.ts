@@ -106,7 +106,9 @@ describe('shipped drill scenarios through the real bot', () => {
     expect(registryRollbacks(db, 'drill-fraud-scorer')).toBe(0);
     expect(alias(db, 'drill-fraud-scorer')).toBe('v42');
     expect(db.prepare('SELECT count(*) FROM executions').pluck().get()).toBe(0);
-    expect(run.transcript).toContain('inconclusive (error)');
+    expect(run.transcript).toContain('⚠️ error');
+    // The reason is in the table's notes, not only the word.
+    expect(run.transcript).toMatch(/accuracy: could not measure: /);
   });
 
   it('adapter failure: two failed attempts, recovered on the third, rolled back exactly once', async () => {
@@ -129,6 +131,10 @@ describe('shipped drill scenarios through the real bot', () => {
     expect(run.report.postmortemPath).toBeTruthy();
     expect(readFileSync(run.report.postmortemPath!, 'utf8')).toContain('drill-fraud-scorer — DRILL:');
     expect(new DrillReportRepo(db).get(run.report.id)).toEqual(run.report);
+    // Ephemeral answers to the approvers say DRILL too.
+    const ephemerals = run.transcript.split('Only visible to one person:')[1]?.split('\n').filter((l) => l.startsWith('  → ')) ?? [];
+    expect(ephemerals.length).toBeGreaterThan(0);
+    for (const line of ephemerals) expect(line).toContain('DRILL');
   });
 
   it('serves the sandbox console for person approvers; unanswered, the proposal expires and nothing is rolled back', async () => {

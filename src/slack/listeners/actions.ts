@@ -1,4 +1,5 @@
 import { ackFirst } from './after-ack.js';
+import { DRILL_MARK, isDrill } from '../../domain/drill.js';
 import type { App, BlockAction, ButtonAction, ViewSubmitAction } from '@slack/bolt';
 import type { Deps } from '../../app/deps.js';
 import { recordDecision } from '../../app/record-decision.js';
@@ -14,7 +15,7 @@ export function registerActions(app: App, deps: Deps): void {
     const log = deps.log.child({ proposalId: action.value, user: body.user.id });
     const res = await recordDecision(deps, { proposalId: action.value ?? '', user: body.user.id, decision: 'approve', from: { channelId: channel, messageTs: body.container?.message_ts ?? body.message?.ts } });
     log.info({ ok: res.ok, code: res.ok ? undefined : res.code }, 'approve clicked');
-    if (channel) await tell(deps, channel, body.user.id, res.ok ? res.message : `Not approved: ${res.message}`, body.message?.ts);
+    if (channel) await tell(deps, channel, body.user.id, res.ok ? res.message : `Not approved: ${res.message}`, body.message?.ts, action.value);
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION_REJECT, async ({ ack, body, action, client }) => {
@@ -23,11 +24,11 @@ export function registerActions(app: App, deps: Deps): void {
     const channel = body.channel?.id ?? body.container?.channel_id;
     const messageTs = body.container?.message_ts ?? body.message?.ts;
     if (proposal && ((channel && channel !== proposal.channelId) || (messageTs && proposal.messageTs && messageTs !== proposal.messageTs))) {
-      if (channel) await tell(deps, channel, body.user.id, 'This button does not belong to that proposal.', messageTs);
+      if (channel) await tell(deps, channel, body.user.id, 'This button does not belong to that proposal.', messageTs, action.value);
       return;
     }
     if (!proposal || proposal.state !== 'pending') {
-      if (channel) await tell(deps, channel, body.user.id, `Nothing to reject: the proposal is ${proposal?.state ?? 'unknown'}.`, body.message?.ts);
+      if (channel) await tell(deps, channel, body.user.id, `Nothing to reject: the proposal is ${proposal?.state ?? 'unknown'}.`, body.message?.ts, action.value);
       return;
     }
     await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(proposal) });
@@ -42,7 +43,7 @@ export function registerActions(app: App, deps: Deps): void {
       return;
     }
     const res = await stopAutomatic(deps, proposal.id, body.user.id);
-    if (channel) await tell(deps, channel, body.user.id, res.ok ? res.message : `Not stopped: ${res.message}`, body.message?.ts);
+    if (channel) await tell(deps, channel, body.user.id, res.ok ? res.message : `Not stopped: ${res.message}`, body.message?.ts, proposal.id);
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION_ROLL_FORWARD, async ({ ack, body, action }) => {
@@ -51,7 +52,7 @@ export function registerActions(app: App, deps: Deps): void {
     const proposal = deps.store.proposals.get(action.value ?? '');
     if (!proposal || (channel && channel !== proposal.channelId)) return;
     const res = await rollForward(deps, proposal.id, body.user.id);
-    if (channel) await tell(deps, channel, body.user.id, res.ok ? `Proposed rolling forward to ${res.proposal.toVersion}; it needs the usual approvals.` : res.message, body.message?.ts);
+    if (channel) await tell(deps, channel, body.user.id, res.ok ? `Proposed rolling forward to ${res.proposal.toVersion}; it needs the usual approvals.` : res.message, body.message?.ts, proposal.id);
   });
 
   app.view<ViewSubmitAction>(VIEW_REJECT, async ({ ack, body, view }) => {
@@ -64,13 +65,16 @@ export function registerActions(app: App, deps: Deps): void {
     const proposalId = view.private_metadata;
     const res = await recordDecision(deps, { proposalId, user: body.user.id, decision: 'reject', reason });
     const p = deps.store.proposals.get(proposalId);
-    if (p) await tell(deps, p.channelId, body.user.id, res.ok ? res.message : `Not rejected: ${res.message}`, p.messageTs ?? undefined);
+    if (p) await tell(deps, p.channelId, body.user.id, res.ok ? res.message : `Not rejected: ${res.message}`, p.messageTs ?? undefined, p.id);
   });
 }
 
-async function tell(deps: Deps, channel: string, user: string, text: string, threadTs?: string): Promise<void> {
+/** An ephemeral answer to the clicker; a drill's says DRILL like every other message of the drill. */
+async function tell(deps: Deps, channel: string, user: string, text: string, threadTs?: string, proposalId?: string): Promise<void> {
+  const service = proposalId ? deps.store.proposals.get(proposalId)?.service : undefined;
+  const marked = isDrill(service) ? `${DRILL_MARK}${text}` : text;
   try {
-    await deps.chat.postEphemeral({ channel, user, text, threadTs });
+    await deps.chat.postEphemeral({ channel, user, text: marked, threadTs });
   } catch (err) {
     deps.log.warn({ err, user }, 'could not send ephemeral reply');
   }

@@ -1,3 +1,4 @@
+import { DRILL_MARK } from '../../domain/drill.js';
 import { ackFirst } from './after-ack.js';
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../app/deps.js';
@@ -41,9 +42,9 @@ export function registerCommands(app: App, deps: Deps): void {
       case 'drill': {
         const drills = deps.drills;
         if (!drills) return void (await reply('Drills are not configured: add a `drills:` block to the policy.'));
-        if (drills.busy()) return void (await reply('A drill is already running; drills never overlap.'));
-        void drills.trigger(c.scenario, command.user_id).then((r) => (r.status === 'ran' ? undefined : reply(r.message)));
-        return void (await reply(`Drill ${c.scenario} requested: it is announced in <#${deps.policy.drills!.channel}> and starts after the announcement lead.`));
+        if (drills.busy()) return void (await reply(`${DRILL_MARK}A drill is already running; drills never overlap.`));
+        void drills.trigger(c.scenario, command.user_id).then((r) => (r.status === 'ran' ? undefined : reply(`${DRILL_MARK}${r.message}`)));
+        return void (await reply(`${DRILL_MARK}Drill ${c.scenario} requested: it is announced in <#${deps.policy.drills!.channel}> and starts after the announcement lead.`));
       }
       case 'resolve': {
         const incident = c.service ? deps.store.incidents.openFor(c.service) : deps.store.incidents.byChannel(command.channel_id);

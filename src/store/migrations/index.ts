@@ -4,6 +4,7 @@ import { reliability } from './003-reliability.js';
 import { adapterLedger } from './004-adapter-ledger.js';
 import { drills } from './005-drills.js';
 import { keyedAudit } from './006-keyed-audit.js';
+import { proposalVerification } from './007-proposal-verification.js';
 
 export interface Migration {
   version: number;
@@ -12,4 +13,4 @@ export interface Migration {
 }
 
 /** Append-only: a released migration is never edited, only followed by a new one. */
-export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit];
+export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit, proposalVerification];
