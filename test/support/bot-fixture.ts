@@ -5,7 +5,7 @@ import { LocalRegistry } from '../../src/adapters/local-registry/registry.js';
 import { startBackstop, type Backstop } from '../../src/bootstrap.js';
 import { parseEnv } from '../../src/config/env.js';
 import { parsePolicy } from '../../src/config/policy.js';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
 import { systemClock } from '../../src/runtime/system-clock.js';
 import { SlackEmulator } from '../../src/sandbox/slack-emulator.js';
 import { openDb } from '../../src/store/db.js';
@@ -78,7 +78,7 @@ export interface Fixture {
   stop(): Promise<void>;
 }
 
-export async function startFixture(opts: { extraPolicy?: string; policyTop?: string; env?: Record<string, string>; seed?: (registry: LocalRegistry) => void; sweepIntervalMs?: number } = {}): Promise<Fixture> {
+export async function startFixture(opts: { extraPolicy?: string; policyTop?: string; env?: Record<string, string>; seed?: (registry: LocalRegistry) => void; sweepIntervalMs?: number; logger?: Logger; secrets?: Record<string, string> } = {}): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'backstop-fx-'));
   const dbFile = join(dir, 'backstop.db');
   const emu = await startEmulator();
@@ -92,7 +92,7 @@ export async function startFixture(opts: { extraPolicy?: string; policyTop?: str
   if (!policy.ok) throw new Error(JSON.stringify(policy.problems));
   const env = parseEnv({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: emu.url, PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: dbFile, ALERTMANAGER_TOKEN: AM_TOKEN, GENERIC_WEBHOOK_SECRET: GENERIC_SECRET, PAGERDUTY_WEBHOOK_SECRET: PD_SECRET, DEPLOY_TOKEN: DEPLOY_TOKEN, BACKSTOP_AUDIT_KEY: TEST_AUDIT_KEY, ...opts.env });
   if (!env.ok) throw new Error(JSON.stringify(env.problems));
-  const bot = await startBackstop({ env: env.env, policy: policy.policy, logger: createLogger({ level: 'silent' }), pacing: { channelIntervalMs: 0, channelBurst: 1 }, sweepIntervalMs: opts.sweepIntervalMs });
+  const bot = await startBackstop({ env: env.env, policy: policy.policy, secrets: opts.secrets, logger: opts.logger ?? createLogger({ level: 'silent' }), pacing: { channelIntervalMs: 0, channelBurst: 1 }, sweepIntervalMs: opts.sweepIntervalMs });
   const slack = new SlackDriver(emu, bot.url, SIGNING_SECRET);
   return {
     emu, bot, slack, dir, dbFile,
