@@ -18,25 +18,30 @@ export function hasMoved(expectedFrom: string | null, current: string | null, al
   return current !== expectedFrom && !(current !== null && alsoFine.includes(current));
 }
 
-export function targetMoved(target: string, current: string | null, expectedFrom: string | null, after = ''): Refusal {
+/** `done`: steps already taken when the move was noticed (e.g. an aborted canary); usually none. */
+export function targetMoved(target: string, current: string | null, expectedFrom: string | null, done: readonly string[] = [], note = ''): Refusal {
   return {
     ok: false,
     retryable: false,
     code: 'target_moved',
     current,
-    message: `${target} now serves ${current ?? 'no version it can name'}, not ${expectedFrom ?? '(unknown)'} as approved; nothing was changed${after}`,
+    message: `${target} now serves ${current ?? 'no version it can name'}, not ${expectedFrom ?? '(unknown)'} as approved; ${stopped(done)}${note}`,
   };
 }
 
 /** The plan's basis no longer holds although the version may read the same (e.g. a new pod template). */
-export function planOutdated(target: string, current: string | null, changes: readonly string[], after = ''): Refusal {
+export function planOutdated(target: string, current: string | null, changes: readonly string[], done: readonly string[] = []): Refusal {
   return {
     ok: false,
     retryable: false,
     code: 'target_moved',
     current,
-    message: `${target} changed since the plan people approved (${changes.join(', ')}); it serves ${current ?? 'no version it can name'}; nothing was changed${after}`,
+    message: `${target} changed since the plan people approved (${changes.join(', ')}); it serves ${current ?? 'no version it can name'}; ${stopped(done)}`,
   };
+}
+
+function stopped(done: readonly string[]): string {
+  return done.length === 0 ? 'nothing was changed' : `stopped after: ${done.join(', ')}`;
 }
 
 // Staged rollbacks call shiftTraffic with `<proposal>:<percent>`; adapters may add `#<percent>`.

@@ -109,7 +109,17 @@ function setup(over: Partial<ArgoRolloutsOptions> = {}, canaryRunning = true): S
 }
 
 const serving = (kube: FakeKube): string => kube.get(RO).spec.template.spec.containers[0].image;
-const req = (to: string, idempotencyKey = 'prop-3') => ({ to, idempotencyKey, actor: 'U0APPROVER', reason: 'NDCG fell 12 %' });
+const req = (to: string, idempotencyKey = 'prop-3', expectedFrom: string | null = image('v42')) => ({ to, expectedFrom, idempotencyKey, actor: 'U0APPROVER', reason: 'NDCG fell 12 %' });
+/** CI applies a new template behind Backstop's back (Argo Rollouts starts a canary of it). */
+const ciDeploys = (kube: FakeKube, change: (t: Obj) => void) => kube.mutate(RO, (ro) => change(ro.spec.template));
+/** Runs `then` once, just before Backstop's first real (not dry-run) PATCH of the Rollout itself. */
+const beforeUndo = (kube: FakeKube, then: () => void) => {
+  kube.beforeRequest = (r) => {
+    if (r.method !== 'PATCH' || r.path !== RO || r.query.has('dryRun')) return;
+    kube.beforeRequest = undefined;
+    then();
+  };
+};
 const status = (message: string, code: number, reason: string) => ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code });
 
 beforeAll(() => {
@@ -130,6 +140,10 @@ describeRollbackAdapterContract('argo-rollouts', async () => {
     knowsVersions: true,
     serving: async () => serving(s.kube),
     moves: async () => s.ctl.templateChanges,
+    moveTarget: async () => {
+      ciDeploys(s.kube, (t) => Object.assign(t, template('v43')));
+      return image('v43');
+    },
     faults: {
       timeout: () => {
         s.kube.http.fault = { kind: 'timeout', ms: 600 };
@@ -210,7 +224,9 @@ describe('ArgoRolloutsAdapter', () => {
 
   it('plans the abort and undo with a dry run, changing nothing', async () => {
     const plan = await s.adapter.plan(image('v41'));
-    expect(plan.steps[0]).toContain('abort the running rollout');
+    const abort = plan.steps.findIndex((step) => step.includes('abort the running rollout'));
+    expect(abort).toBeGreaterThanOrEqual(0);
+    expect(abort).toBeLessThan(plan.steps.findIndex((step) => step.startsWith('undo')));
     expect(plan.steps).toContain('server dry-run (dryRun=All): accepted');
     expect(writes()).toHaveLength(0);
   });
@@ -238,6 +254,63 @@ describe('ArgoRolloutsAdapter', () => {
     expect(await s.adapter.shiftTraffic({ ...req(image('v41')), percent: 0 })).toMatchObject({ ok: false, retryable: false });
     reset({}, false);
     expect(await s.adapter.shiftTraffic({ ...req(image('v41')), percent: 50 })).toMatchObject({ ok: false, retryable: false });
+    expect(writes()).toHaveLength(0);
+  });
+
+  it("rides out the controller's status write between the abort and the undo", async () => {
+    // The controller reacts to the abort with a status update: a new resourceVersion, same spec.
+    beforeUndo(s.kube, () => s.kube.mutate(RO, (ro) => {
+      ro.status.message = 'RolloutAborted: Rollout aborted update to revision 3';
+    }));
+    const out = await s.adapter.execute(req(image('v41')));
+    expect(out).toMatchObject({ ok: true, alreadyApplied: false });
+    expect(serving(s.kube)).toBe(image('v41'));
+    expect(s.kube.get(RO).status).toMatchObject({ phase: 'Healthy' });
+    expect(s.ctl.templateChanges).toBe(1);
+    // The first undo met the newer resourceVersion and was refused; the second, after a fresh read, landed.
+    expect(writes().filter((w) => w.path === RO)).toHaveLength(2);
+  });
+
+  it('stops after the abort, restoring nothing, when CI applied a new template before the undo', async () => {
+    beforeUndo(s.kube, () => ciDeploys(s.kube, (t) => Object.assign(t, template('v43'))));
+    const out = await s.adapter.execute(req(image('v41')));
+    expect(out).toMatchObject({ ok: false, retryable: false, code: 'target_moved', current: image('v43') });
+    if (!out.ok) expect(out.message).toContain('stopped after: aborted the running rollout');
+    expect(serving(s.kube)).toBe(image('v43'));
+  });
+
+  describe('the plan basis', () => {
+    it('still holds after traffic stages and status writes, so the rollback runs as shown', async () => {
+      const plan = await s.adapter.plan(image('v41'));
+      expect(await s.adapter.shiftTraffic({ ...req(image('v41'), 'prop-3:40'), percent: 40 })).toMatchObject({ ok: true });
+      expect(await s.adapter.shiftTraffic({ ...req(image('v41'), 'prop-3:100'), percent: 100 })).toMatchObject({ ok: true });
+      expect(await s.adapter.execute({ ...req(image('v41')), planned: plan.basis })).toMatchObject({ ok: true, alreadyApplied: false });
+      expect(serving(s.kube)).toBe(image('v41'));
+    });
+
+    it('refuses a template changed since the plan although the image reads the same', async () => {
+      const plan = await s.adapter.plan(image('v41'));
+      ciDeploys(s.kube, (t) => {
+        t.spec.containers[0].env = [{ name: 'RANKER_TOPK', value: '50' }];
+      });
+      const out = await s.adapter.execute({ ...req(image('v41')), planned: plan.basis });
+      expect(out).toMatchObject({ ok: false, retryable: false, code: 'target_moved', current: image('v42') });
+      expect(s.kube.get(RO).spec.template.spec.containers[0].env).toEqual([{ name: 'RANKER_TOPK', value: '50' }]);
+      expect(writes()).toHaveLength(0);
+    });
+
+    it('refuses a plan from before CI deployed a new version', async () => {
+      const plan = await s.adapter.plan(image('v41'));
+      ciDeploys(s.kube, (t) => Object.assign(t, template('v43')));
+      expect(await s.adapter.execute({ ...req(image('v41'), 'prop-3', null), planned: plan.basis })).toMatchObject({ ok: false, code: 'target_moved', current: image('v43') });
+      expect(serving(s.kube)).toBe(image('v43'));
+      expect(writes()).toHaveLength(0);
+    });
+  });
+
+  it('refuses to shift traffic on a rollout that now runs another version', async () => {
+    ciDeploys(s.kube, (t) => Object.assign(t, template('v43')));
+    expect(await s.adapter.shiftTraffic({ ...req(image('v41'), 'prop-3:50'), percent: 50 })).toMatchObject({ ok: false, code: 'target_moved', current: image('v43') });
     expect(writes()).toHaveLength(0);
   });
 

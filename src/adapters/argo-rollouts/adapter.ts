@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { Clock } from '../../ports/clock.js';
 import type { ExecuteOutcome, ExecuteRequest, PreflightResult, ReadBack, RollbackAdapter, RollbackPlan, VersionState } from '../../ports/rollback-adapter.js';
+import { basisChanges, formatBasis, parseBasis } from '../basis.js';
 import { ANNOTATION } from '../kubernetes/adapter.js';
 import { isOk, kubeFailure, type KubeClient, type KubeFailure, type KubeResponse } from '../kubernetes/client.js';
 import {
@@ -8,19 +8,20 @@ import {
   currentVersion,
   findRevision,
   knownVersions,
-  labelSelector,
-  objectMeta,
-  podTemplate,
   previousVersion,
   replicaSetSchema,
   revisions,
   selectorQuery,
   withoutHash,
+  workloadBasis,
+  type PodTemplate,
   type Revision,
   type VersionSelector,
 } from '../kubernetes/workload.js';
 import type { TargetLedger } from '../ledger.js';
-import { clip, pollUntil, type Poll } from '../support.js';
+import { clip, pollUntil } from '../support.js';
+import { hasMoved, planOutdated, stagedTowards, targetMoved, type Refusal } from '../target-moved.js';
+import { escapePointer, hashOf, inProgress, rolloutProgress, rolloutSchema, type Rollout } from './rollout.js';
 
 /**
  * Rolls an Argo Rollout back with the patches its kubectl plugin sends:
@@ -36,6 +37,11 @@ import { clip, pollUntil, type Poll } from '../support.js';
  * anything less replaces the canary steps with `[setWeight: 100 - percent, pause: {}]`. The
  * controller restarts changed steps at index 0, so the canary is held at that weight until
  * someone acts. This edits `spec.strategy`: a GitOps tool with self-heal will revert it.
+ *
+ * Before moving anything the Rollout must still run the version approvers saw and the template
+ * the plan was shown for. Patches are guarded by the resourceVersion just read; the controller
+ * writes status all the time (right after an abort, for one), so a guard that trips is followed
+ * by a fresh read and check, and only a real change of the template stops the rollback.
  */
 
 export interface ArgoRolloutsOptions extends VersionSelector {
@@ -47,60 +53,17 @@ export interface ArgoRolloutsOptions extends VersionSelector {
   progress?: (line: string) => void;
 }
 
-const rolloutSchema = z.object({
-  metadata: objectMeta,
-  spec: z.object({
-    replicas: z.number().optional(),
-    selector: labelSelector.optional(),
-    template: podTemplate.optional(),
-    workloadRef: z.object({ kind: z.string().optional(), name: z.string().optional() }).loose().optional(),
-    strategy: z.object({
-      canary: z.object({ steps: z.array(z.unknown()).optional() }).loose().optional(),
-      blueGreen: z.unknown().optional(),
-    }).loose().optional(),
-  }).loose(),
-  status: z.object({
-    abort: z.boolean().optional(),
-    phase: z.string().optional(),
-    message: z.string().optional(),
-    stableRS: z.string().optional(),
-    currentPodHash: z.string().optional(),
-    // A string in Argo Rollouts, unlike a Deployment's number.
-    observedGeneration: z.union([z.string(), z.number()]).optional(),
-    replicas: z.number().optional(),
-    updatedReplicas: z.number().optional(),
-    availableReplicas: z.number().optional(),
-  }).loose().optional(),
-}).loose();
-type Rollout = z.infer<typeof rolloutSchema>;
-
 type Loaded =
-  | { ok: true; ro: Rollout; template: z.infer<typeof podTemplate>; revs: Revision[]; current: string | null; stable: Revision | undefined }
+  | { ok: true; ro: Rollout; template: PodTemplate; revs: Revision[]; current: string | null; stable: Revision | undefined }
   | { ok: false; failure: KubeFailure };
+type Ready = Extract<Loaded, { ok: true }>;
 
-function hashOf(r: Revision): string | undefined {
-  return r.rs.metadata.labels?.[ROLLOUT_FLAVOUR.hashLabel];
-}
+/** Conflicting writes ridden out (re-read, re-check, patch again) before asking for a retry. */
+const MAX_CONFLICTS = 3;
+const BASIS_FIELDS = ['template', 'restore', 'revision'] as const;
 
-/** A canary (or blue-green preview) is under way: the desired pods are not yet the stable ones. */
-function inProgress(ro: Rollout): boolean {
-  const s = ro.status ?? {};
-  return Boolean(s.stableRS && s.currentPodHash && s.stableRS !== s.currentPodHash && !s.abort);
-}
-
-/** Done when the controller saw the latest spec and promoted the wanted pods to stable. */
-export function rolloutProgress(ro: Rollout, wantHash: string | undefined): Poll {
-  const s = ro.status ?? {};
-  if (String(s.observedGeneration ?? '') !== String(ro.metadata.generation ?? '')) return { state: 'waiting', detail: 'waiting for the controller to observe the new template' };
-  if (s.phase === 'Degraded') return { state: 'failed', retryable: false, detail: `rollout is Degraded: ${clip(s.message ?? '')}` };
-  const stableOk = wantHash === undefined || s.stableRS === wantHash;
-  if (s.phase === 'Healthy' && stableOk) return { state: 'done', detail: `Healthy, stable ReplicaSet ${s.stableRS ?? '?'}` };
-  const counts = `${s.updatedReplicas ?? 0} updated, ${s.availableReplicas ?? 0} available of ${ro.spec.replicas ?? 1}`;
-  return { state: 'waiting', detail: `${s.phase ?? 'Progressing'}${s.message ? ` (${clip(s.message, 120)})` : ''}: ${counts}` };
-}
-
-function escapePointer(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+function after(done: readonly string[]): string {
+  return done.length ? ` (after: ${done.join(', ')})` : '';
 }
 
 export class ArgoRolloutsAdapter implements RollbackAdapter {
@@ -140,13 +103,15 @@ export class ArgoRolloutsAdapter implements RollbackAdapter {
     const target = findRevision(s.revs, to, this.opts);
     if (!target) return { target: this.describe(), from: s.current, to, steps: [`cannot roll back: no ReplicaSet of ${this.describe()} has version ${to} (known: ${knownVersions(s.revs)})`] };
     const steps: string[] = [];
+    const basis = this.basisOf(s, target);
+    steps.push(`refuse if the rollout no longer runs this template (revision ${basis.revision || '?'}, template ${basis.template})`);
     if (inProgress(s.ro)) steps.push(`abort the running rollout: merge patch {"status":{"abort":true}} on the status subresource (traffic to stable ${s.stable?.version ?? s.ro.status?.stableRS ?? '?'})`);
-    steps.push(`undo: JSON-patch /spec/template from ReplicaSet ${target.rs.metadata.name} (revision ${target.revision}, ${to}), guarded by resourceVersion`);
+    steps.push(`undo: JSON-patch /spec/template from ReplicaSet ${target.rs.metadata.name} (revision ${target.revision}, ${to}), guarded by resourceVersion (read again after a status write)`);
     const dry = await this.client.patch(this.path, 'json', this.undoPatch(s.ro, target, s.ro.metadata.resourceVersion, null), { dryRun: 'All' });
     steps.push(isOk(dry) ? 'server dry-run (dryRun=All): accepted' : `server dry-run (dryRun=All) refused: ${kubeFailure(dry, 'PATCH').message}`);
     if (hashOf(target) !== s.ro.status?.stableRS) steps.push(`promote fully ({"status":{"promoteFull":true}}): ${to} is not the stable ReplicaSet, so skip the canary steps back to it`);
     steps.push(`wait up to ${Math.round(this.opts.rolloutTimeoutMs / 1000)} s for phase Healthy with ${to} stable`);
-    return { target: this.describe(), from: s.current, to, steps };
+    return { target: this.describe(), from: s.current, to, steps, basis: formatBasis(this.kind, basis) };
   }
 
   async preflight(to: string): Promise<PreflightResult> {
@@ -176,15 +141,21 @@ export class ArgoRolloutsAdapter implements RollbackAdapter {
     if (!s.ok) return { ok: false, retryable: s.failure.retryable, message: s.failure.message };
     const target = findRevision(s.revs, req.to, this.opts);
     if (prior) return this.finish(req.to, target, `already rolled back to ${req.to} for ${req.idempotencyKey}; nothing patched`, true);
-    if (!target) return { ok: false, retryable: false, message: `no ReplicaSet of ${this.describe()} has version ${req.to} (known: ${knownVersions(s.revs)})` };
 
     const record = () =>
       this.ledger.record({ target: this.opts.targetId, version: req.to, actor: req.actor, kind: 'rollback', from: s.current, idempotencyKey: req.idempotencyKey });
+    // Our undo landed but its answer was lost: the annotation it wrote names this proposal.
+    if (target?.current && s.ro.metadata.annotations?.[ANNOTATION.proposal] === req.idempotencyKey) {
+      record();
+      return this.finish(req.to, target, `${this.describe()} was already rolled back to ${req.to} for ${req.idempotencyKey}; nothing patched`, true);
+    }
+    const moved = this.refuseIfMoved(s, target, req);
+    if (moved) return moved;
+    if (!target) return { ok: false, retryable: false, message: `no ReplicaSet of ${this.describe()} has version ${req.to} (known: ${knownVersions(s.revs)})` };
     if (target.current && !inProgress(s.ro)) {
       record();
       return this.finish(req.to, target, `${this.describe()} already runs the template of revision ${target.revision}; nothing patched`, true);
     }
-
     if (target.current) {
       return { ok: false, retryable: false, message: `${req.to} is the version ${this.describe()} is rolling out now, not one to roll back to (stable: ${s.stable?.version ?? 'unknown'})` };
     }
@@ -193,20 +164,20 @@ export class ArgoRolloutsAdapter implements RollbackAdapter {
     let rv = s.ro.metadata.resourceVersion;
     if (inProgress(s.ro)) {
       const aborted = await this.patchStatus({ abort: true });
-      if (!isOk(aborted)) return this.failed(aborted, 'abort', rv);
+      if (!isOk(aborted)) return this.failed(aborted, 'abort', done);
       rv = rolloutSchema.safeParse(aborted.body).data?.metadata.resourceVersion ?? rv;
       done.push('aborted the running rollout');
     }
-    const undone = await this.client.patch(this.path, 'json', this.undoPatch(s.ro, target, rv, req));
-    if (!isOk(undone)) return this.failed(undone, 'undo', rv, done);
-    done.push(`restored the template of revision ${target.revision}`);
-    if (hashOf(target) !== s.ro.status?.stableRS) {
+    const undone = await this.guarded(req, s, rv, 'undo', done, (view, t, at) => this.client.patch(this.path, 'json', this.undoPatch(view.ro, t, at, req)));
+    if (!undone.ok) return undone.outcome;
+    done.push(`restored the template of revision ${undone.target.revision}`);
+    if (hashOf(undone.target) !== undone.view.ro.status?.stableRS) {
       const promoted = await this.patchStatus({ promoteFull: true });
-      if (!isOk(promoted)) return this.failed(promoted, 'promote', undefined, done);
+      if (!isOk(promoted)) return this.failed(promoted, 'promote', done);
       done.push('promoted it fully');
     }
     record();
-    return this.finish(req.to, target, `rolled ${this.describe()} back from ${s.current ?? '(unknown)'} to ${req.to}: ${done.join(', ')}`, false);
+    return this.finish(req.to, undone.target, `rolled ${this.describe()} back from ${s.current ?? '(unknown)'} to ${req.to}: ${done.join(', ')}`, false);
   }
 
   async readBack(to: string): Promise<ReadBack> {
@@ -224,24 +195,28 @@ export class ArgoRolloutsAdapter implements RollbackAdapter {
     if (this.ledger.byKey(this.opts.targetId, key)) return { ok: true, version: req.to, detail: `traffic already shifted to ${percent} % on ${req.to} for ${req.idempotencyKey}`, alreadyApplied: true };
     const s = await this.load();
     if (!s.ok) return { ok: false, retryable: s.failure.retryable, message: s.failure.message };
+    // Earlier stages of this proposal leave the template alone, so they never count as a move.
+    const moved = this.refuseIfMoved(s, findRevision(s.revs, req.to, this.opts), req, this.stagedBy(key, req.to));
+    if (moved) return moved;
     if (!inProgress(s.ro) || !s.stable || s.stable.version !== req.to) {
       return { ok: false, retryable: false, message: `${this.describe()} can shift traffic only while a rollout is running and towards its stable version (${s.stable?.version ?? 'none'}), not ${req.to}` };
     }
-    let res: KubeResponse;
     let detail: string;
     if (percent === 100) {
-      res = await this.patchStatus({ abort: true });
+      const res = await this.patchStatus({ abort: true });
+      if (!isOk(res)) return this.failed(res, 'shift traffic');
       detail = `aborted the running rollout: all traffic on stable ${req.to}; spec.template still ${s.current ?? '?'} until the rollback executes`;
     } else {
       if (!s.ro.spec.strategy?.canary) return { ok: false, retryable: false, message: `${this.describe()} is not a canary rollout: only 100 % (abort) applies` };
       const steps = [{ setWeight: 100 - percent }, { pause: {} }];
-      res = await this.client.patch(this.path, 'json', [
-        { op: 'test', path: '/metadata/resourceVersion', value: s.ro.metadata.resourceVersion },
-        { op: 'replace', path: '/spec/strategy/canary/steps', value: steps },
-      ]);
+      const held = await this.guarded(req, s, s.ro.metadata.resourceVersion, 'shift traffic', [], (_view, _t, at) =>
+        this.client.patch(this.path, 'json', [
+          { op: 'test', path: '/metadata/resourceVersion', value: at },
+          { op: 'replace', path: '/spec/strategy/canary/steps', value: steps },
+        ]), this.stagedBy(key, req.to));
+      if (!held.ok) return held.outcome;
       detail = `held the canary at ${100 - percent} % (${percent} % on stable ${req.to}) by replacing its steps with setWeight ${100 - percent} and an open pause`;
     }
-    if (!isOk(res)) return this.failed(res, 'shift traffic', s.ro.metadata.resourceVersion);
     this.ledger.record({ target: this.opts.targetId, version: req.to, actor: req.actor, kind: 'shift', from: s.current, idempotencyKey: key });
     return { ok: true, version: req.to, detail, alreadyApplied: false };
   }
@@ -268,17 +243,61 @@ export class ArgoRolloutsAdapter implements RollbackAdapter {
     return { ok: false, retryable: true, message: `${what}, but the rollout did not finish within ${Math.round(this.opts.rolloutTimeoutMs / 1000)} s: ${done.detail}` };
   }
 
-  private async failed(res: KubeResponse, step: string, plannedRv: string | undefined, done: string[] = []): Promise<ExecuteOutcome> {
+  private failed(res: KubeResponse, step: string, done: readonly string[] = []): ExecuteOutcome {
     const f = kubeFailure(res, `${step} ${this.describe()}`);
-    const so = done.length ? ` (after: ${done.join(', ')})` : '';
-    if ((f.status === 422 || f.conflict) && plannedRv !== undefined) {
-      const again = await this.client.get(this.path);
-      const now = isOk(again) ? rolloutSchema.safeParse(again.body) : undefined;
-      if (now?.success && now.data.metadata.resourceVersion !== plannedRv) {
-        return { ok: false, retryable: true, message: `${this.describe()} changed while rolling back (resourceVersion ${plannedRv} → ${now.data.metadata.resourceVersion ?? '?'}); plan again${so}` };
+    return { ok: false, retryable: f.retryable, message: `${f.message}${after(done)}` };
+  }
+
+  /**
+   * Sends a patch guarded by resourceVersion `rv`. When it meets a Rollout written since (the
+   * controller's status updates do that constantly), reads it again, refuses if it now runs
+   * another version or template than approved, and tries again with the fresh resourceVersion.
+   */
+  private async guarded(
+    req: ExecuteRequest,
+    first: Ready,
+    rv: string | undefined,
+    step: string,
+    done: readonly string[],
+    send: (view: Ready, target: Revision, rv: string | undefined) => Promise<KubeResponse>,
+    alsoFine: readonly string[] = [],
+  ): Promise<{ ok: true; view: Ready; target: Revision } | { ok: false; outcome: ExecuteOutcome }> {
+    let view = first;
+    for (let attempt = 1; ; attempt++) {
+      const target = findRevision(view.revs, req.to, this.opts);
+      if (!target) return { ok: false, outcome: { ok: false, retryable: false, message: `no ReplicaSet of ${this.describe()} has version ${req.to} any more${after(done)}` } };
+      const res = await send(view, target, rv);
+      if (isOk(res)) return { ok: true, view, target };
+      const f = kubeFailure(res, `${step} ${this.describe()}`);
+      // A failed `test` and an invalid patch both answer 422: only a changed resourceVersion tells them apart.
+      const again = f.status === 422 || f.conflict ? await this.load() : undefined;
+      if (!again?.ok || again.ro.metadata.resourceVersion === rv) return { ok: false, outcome: { ok: false, retryable: f.retryable, message: `${f.message}${after(done)}` } };
+      const moved = this.refuseIfMoved(again, findRevision(again.revs, req.to, this.opts), req, alsoFine, done);
+      if (moved) return { ok: false, outcome: moved };
+      if (attempt >= MAX_CONFLICTS) {
+        return { ok: false, outcome: { ok: false, retryable: true, message: `${this.describe()} kept changing during ${step} (${attempt} conflicting writes)${after(done)}; try again` } };
       }
+      view = again;
+      rv = again.ro.metadata.resourceVersion;
     }
-    return { ok: false, retryable: f.retryable, message: `${f.message}${so}` };
+  }
+
+  /** What the plan is computed against (see workloadBasis); never the resourceVersion, which every status write bumps. */
+  private basisOf(s: Ready, target: Revision | undefined) {
+    return workloadBasis(s.template, s.revs, target, ROLLOUT_FLAVOUR);
+  }
+
+  /** Refuses when the Rollout runs another version than approvers saw, or another template than the plan shown. */
+  private refuseIfMoved(s: Ready, target: Revision | undefined, req: ExecuteRequest, alsoFine: readonly string[] = [], done: readonly string[] = []): Refusal | null {
+    if (hasMoved(req.expectedFrom, s.current, alsoFine)) return targetMoved(this.describe(), s.current, req.expectedFrom, done);
+    const planned = parseBasis(req.planned, this.kind);
+    const changes = planned ? basisChanges(planned, this.basisOf(s, target), BASIS_FIELDS) : [];
+    return changes.length > 0 ? planOutdated(this.describe(), s.current, changes, done) : null;
+  }
+
+  /** `[to]` when an earlier stage of this proposal already shifted traffic to it. */
+  private stagedBy(key: string, to: string): string[] {
+    return stagedTowards(this.ledger.history(this.opts.targetId), key, to) ? [to] : [];
   }
 
   private undoPatch(ro: Rollout, target: Revision, rv: string | undefined, req: ExecuteRequest | null): unknown[] {

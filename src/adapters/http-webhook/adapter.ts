@@ -173,7 +173,7 @@ export class HttpWebhookAdapter implements RollbackAdapter {
     if (ex.kind === 'failed') return { ok: false, retryable: true, message: this.redact(ex.message) };
     const moved = ex.status === 409 ? movedSchema.safeParse(parseJson(ex.text)) : undefined;
     if (moved?.success) {
-      const refusal = targetMoved(this.describe(), moved.data.current ?? null, req.expectedFrom, ' (the receiver answered 409)');
+      const refusal = targetMoved(this.describe(), moved.data.current ?? null, req.expectedFrom, [], ' (the receiver answered 409)');
       return { ...refusal, message: this.redact(refusal.message) };
     }
     if (ex.status < 200 || ex.status > 299) {
