@@ -200,11 +200,11 @@ describe('vertical slice: alert → proposal → approvals → rollback → veri
 
   it('keeps an audit chain that `npx backstop audit verify` accepts, and that detects tampering', async () => {
     const cli = join(process.cwd(), 'bin', 'backstop.js');
-    const ok = spawnSync('node', [cli, 'audit', 'verify'], { env: { ...process.env, BACKSTOP_DB: dbFile }, encoding: 'utf8' });
+    const ok = spawnSync('node', [cli, 'audit', 'verify'], { env: { ...process.env, BACKSTOP_DB: dbFile, BACKSTOP_AUDIT_KEY: TEST_AUDIT_KEY }, encoding: 'utf8' });
     expect(ok.stdout).toMatch(/audit chain ok: \d+ row\(s\) verified/);
     expect(ok.status).toBe(0);
     bot.deps.store.db.prepare("UPDATE audit SET actor = 'U0MALLORY' WHERE action = 'proposal.approved_by' AND seq = (SELECT min(seq) FROM audit WHERE action = 'proposal.approved_by')").run();
-    const broken = spawnSync('node', [cli, 'audit', 'verify'], { env: { ...process.env, BACKSTOP_DB: dbFile }, encoding: 'utf8' });
+    const broken = spawnSync('node', [cli, 'audit', 'verify'], { env: { ...process.env, BACKSTOP_DB: dbFile, BACKSTOP_AUDIT_KEY: TEST_AUDIT_KEY }, encoding: 'utf8' });
     expect(broken.status).toBe(1);
     expect(broken.stderr).toContain('was changed after it was written');
   });
@@ -218,7 +218,7 @@ describe('secrets', () => {
     expect(logs.length).toBeGreaterThan(0);
     const postmortems = (bot.deps.store.db.prepare('SELECT postmortem_path FROM incidents WHERE postmortem_path IS NOT NULL').pluck().all() as string[]).map((f) => readFileSync(f, 'utf8')).join('');
     expect(postmortems).toContain('Postmortem draft');
-    for (const secret of [SIGNING_SECRET, AM_TOKEN, 'xoxb-backstop-emulator']) {
+    for (const secret of [SIGNING_SECRET, AM_TOKEN, 'xoxb-backstop-emulator', TEST_AUDIT_KEY]) {
       expect(slackSide).not.toContain(secret);
       expect(audit).not.toContain(secret);
       expect(logs).not.toContain(secret);
