@@ -47,9 +47,9 @@ function stopped(done: readonly string[]): string {
 // Staged rollbacks call shiftTraffic with `<proposal>:<percent>`; adapters may add `#<percent>`.
 const STAGE_SUFFIX = /^:\d{1,3}(#\d{1,3})?$/;
 
-/** The proposal an idempotency key belongs to: a stage key `<proposal>:<percent>` names its proposal. */
+/** The proposal an idempotency key belongs to: a stage key `<proposal>:<percent>[#<percent>]` names its proposal. */
 export function proposalOf(key: string): string {
-  return key.replace(/:\d{1,3}$/, '');
+  return key.replace(/:\d{1,3}(#\d{1,3})?$/, '');
 }
 
 /**

@@ -51,11 +51,11 @@ class KserveController {
 
   /** What a human applying a new model (optionally as a canary) does. */
   deploy(version: string, canaryTrafficPercent?: number): void {
-    const isvc = this.kube.get(ISVC);
-    isvc.spec.predictor.model.storageUri = uri(version);
-    if (canaryTrafficPercent === undefined) delete isvc.spec.predictor.canaryTrafficPercent;
-    else isvc.spec.predictor.canaryTrafficPercent = canaryTrafficPercent;
-    isvc.metadata.generation += 1;
+    this.kube.mutate(ISVC, (isvc) => {
+      isvc.spec.predictor.model.storageUri = uri(version);
+      if (canaryTrafficPercent === undefined) delete isvc.spec.predictor.canaryTrafficPercent;
+      else isvc.spec.predictor.canaryTrafficPercent = canaryTrafficPercent;
+    });
     this.reconcile();
   }
 }
@@ -101,7 +101,17 @@ function serving(kube: FakeKube): string | null {
 }
 
 const traffic = (kube: FakeKube) => Object.fromEntries((kube.get(ISVC).status.components.predictor.traffic as Obj[]).map((t) => [t.revisionName, t.percent]));
-const req = (to: string, idempotencyKey = 'prop-5') => ({ to, idempotencyKey, actor: 'U0APPROVER', reason: 'accuracy 0.61' });
+const req = (to: string, idempotencyKey = 'prop-5', expectedFrom: string | null = rev(2)) => ({ to, expectedFrom, idempotencyKey, actor: 'U0APPROVER', reason: 'accuracy 0.61' });
+/** The spec part of each merge patch Backstop persisted (the resourceVersion precondition aside). */
+const patchedSpecs = (kube: FakeKube) => kube.http.requests.filter((r) => r.method === 'PATCH' && !r.query.has('dryRun')).map((w) => ({ spec: (w.body as Obj).spec }));
+/** Runs `then` once, just before Backstop's first real (not dry-run) PATCH. */
+const beforePatch = (kube: FakeKube, then: () => void) => {
+  kube.beforeRequest = (r) => {
+    if (r.method !== 'PATCH' || r.query.has('dryRun')) return;
+    kube.beforeRequest = undefined;
+    then();
+  };
+};
 
 beforeAll(() => {
   nock.disableNetConnect();
@@ -121,6 +131,10 @@ describeRollbackAdapterContract('kserve', async () => {
     knowsVersions: true,
     serving: async () => serving(s.kube),
     moves: async () => s.kube.writesTo(ISVC),
+    moveTarget: async () => {
+      s.ctl.deploy('v3');
+      return rev(3);
+    },
     faults: {
       timeout: () => {
         s.kube.http.fault = { kind: 'timeout', ms: 600 };
@@ -166,7 +180,8 @@ describe('KserveAdapter', () => {
   it('pins all traffic to the previous rolled-out revision with canaryTrafficPercent 0', async () => {
     const out = await s.adapter.execute(req(rev(1)));
     expect(out).toMatchObject({ ok: true, version: rev(1), alreadyApplied: false });
-    expect(writes().map((w) => [w.headers['content-type'], w.body])).toEqual([['application/merge-patch+json', { spec: { predictor: { canaryTrafficPercent: 0 } } }]]);
+    expect(writes().map((w) => w.headers['content-type'])).toEqual(['application/merge-patch+json']);
+    expect(patchedSpecs(s.kube)).toEqual([{ spec: { predictor: { canaryTrafficPercent: 0 } } }]);
     expect(traffic(s.kube)).toEqual({ [rev(2)]: 0, [rev(1)]: 100 });
     expect(await s.adapter.readBack(rev(1))).toMatchObject({ confirmed: true, version: rev(1) });
     // The revision rolled back from is not offered again.
@@ -177,14 +192,14 @@ describe('KserveAdapter', () => {
     reset({}, [['v1'], ['v2'], ['v3', 10]]);
     expect(traffic(s.kube)).toEqual({ [rev(3)]: 10, [rev(2)]: 90 });
     expect(await s.adapter.versions()).toMatchObject({ current: rev(3), lastGood: rev(2) });
-    expect(await s.adapter.execute(req(rev(2)))).toMatchObject({ ok: true });
+    expect(await s.adapter.execute(req(rev(2), 'prop-5', rev(3)))).toMatchObject({ ok: true });
     expect(traffic(s.kube)).toEqual({ [rev(3)]: 0, [rev(2)]: 100 });
   });
 
   it('shifts part of the traffic with canaryTrafficPercent, once per key and percent', async () => {
     const out = await s.adapter.shiftTraffic({ ...req(rev(1)), percent: 30 });
     expect(out).toMatchObject({ ok: true, version: rev(1) });
-    expect(writes().map((w) => w.body)).toEqual([{ spec: { predictor: { canaryTrafficPercent: 70 } } }]);
+    expect(patchedSpecs(s.kube)).toEqual([{ spec: { predictor: { canaryTrafficPercent: 70 } } }]);
     expect(traffic(s.kube)).toEqual({ [rev(2)]: 70, [rev(1)]: 30 });
     expect(await s.adapter.shiftTraffic({ ...req(rev(1)), percent: 30 })).toMatchObject({ ok: true, alreadyApplied: true });
     expect(await s.adapter.shiftTraffic({ ...req(rev(1)), percent: 100 })).toMatchObject({ ok: true, alreadyApplied: false });
@@ -193,15 +208,72 @@ describe('KserveAdapter', () => {
 
   it('plans with a server dry run and says which revision gets the traffic', async () => {
     const plan = await s.adapter.plan(rev(1));
-    expect(plan.steps[0]).toBe(`merge-patch {"spec":{"predictor":{"canaryTrafficPercent":0}}} (pin 100 % of traffic to ${rev(1)} with canaryTrafficPercent 0)`);
-    expect(plan.steps[1]).toBe('server dry-run (dryRun=All): accepted');
+    expect(plan.steps).toContain(`merge-patch {"spec":{"predictor":{"canaryTrafficPercent":0}}} (pin 100 % of traffic to ${rev(1)} with canaryTrafficPercent 0), guarded by the resourceVersion read just before`);
+    expect(plan.steps).toContain('server dry-run (dryRun=All): accepted');
     expect(writes()).toHaveLength(0);
   });
 
   it('cannot pin a revision KServe no longer routes to, and names what it could', async () => {
     reset({}, [['v1'], ['v2'], ['v3']]);
-    const out = await s.adapter.execute(req(rev(1)));
+    const out = await s.adapter.execute(req(rev(1), 'prop-5', rev(3)));
     expect(out).toMatchObject({ ok: false, retryable: false, message: `${rev(1)} is not a revision KServe can route kserve inferenceservice ${NS}/${NAME} predictor to: last rolled out ${rev(2)}, latest ready ${rev(3)}` });
+  });
+
+  it('counts traffic its own earlier stages moved towards the target as not moved', async () => {
+    // Traffic was pinned back to revision 1 by hand; the rollback goes to the latest ready revision 2.
+    reset({}, [['v1'], ['v2', 0]]);
+    expect(await s.adapter.versions()).toMatchObject({ current: rev(1) });
+    const stage = (percent: number, proposal = 'prop-5') => s.adapter.shiftTraffic({ ...req(rev(2), `${proposal}:${percent}`, rev(1)), percent });
+    expect(await stage(30)).toMatchObject({ ok: true });
+    // Revision 2 now takes traffic, so it is what serves: the next stage must not call that a move.
+    expect((await s.adapter.versions()).current).toBe(rev(2));
+    expect(await stage(60)).toMatchObject({ ok: true, alreadyApplied: false });
+    // Another proposal approved against revision 1 did not put it there.
+    expect(await stage(60, 'prop-6')).toMatchObject({ ok: false, code: 'target_moved', current: rev(2) });
+    expect(await stage(100)).toMatchObject({ ok: true });
+    expect(traffic(s.kube)).toEqual({ [rev(2)]: 100 });
+  });
+
+  it('rides out a status write between its read and its patch', async () => {
+    beforePatch(s.kube, () => s.kube.mutate(ISVC, (isvc) => {
+      isvc.status.conditions = [{ type: 'Ready', status: 'True', reason: 'Reconciled' }];
+    }));
+    expect(await s.adapter.execute(req(rev(1)))).toMatchObject({ ok: true, alreadyApplied: false });
+    expect(traffic(s.kube)).toEqual({ [rev(2)]: 0, [rev(1)]: 100 });
+    expect(s.kube.writesTo(ISVC)).toBe(1);
+  });
+
+  it('refuses, patching nothing, when a new model is deployed between its read and its patch', async () => {
+    beforePatch(s.kube, () => s.ctl.deploy('v3'));
+    expect(await s.adapter.execute(req(rev(1)))).toMatchObject({ ok: false, retryable: false, code: 'target_moved', current: rev(3) });
+    expect(traffic(s.kube)).toEqual({ [rev(3)]: 100 });
+    expect(s.kube.writesTo(ISVC)).toBe(0);
+  });
+
+  describe('the plan basis', () => {
+    it('still holds after its own traffic stages', async () => {
+      const plan = await s.adapter.plan(rev(1));
+      expect(await s.adapter.shiftTraffic({ ...req(rev(1), 'prop-5:50'), percent: 50 })).toMatchObject({ ok: true });
+      expect(await s.adapter.execute({ ...req(rev(1)), planned: plan.basis })).toMatchObject({ ok: true });
+      expect(traffic(s.kube)).toEqual({ [rev(2)]: 0, [rev(1)]: 100 });
+    });
+
+    it('refuses a component spec changed since the plan', async () => {
+      const plan = await s.adapter.plan(rev(1));
+      s.kube.mutate(ISVC, (isvc) => {
+        isvc.spec.predictor.minReplicas = 4;
+      });
+      const out = await s.adapter.execute({ ...req(rev(1)), planned: plan.basis });
+      expect(out).toMatchObject({ ok: false, retryable: false, code: 'target_moved', current: rev(2) });
+      expect(s.kube.writesTo(ISVC)).toBe(0);
+    });
+
+    it('refuses a plan from before a new revision, even when approvers saw no version', async () => {
+      const plan = await s.adapter.plan(rev(1));
+      s.ctl.deploy('v3');
+      expect(await s.adapter.execute({ ...req(rev(1), 'prop-5', null), planned: plan.basis })).toMatchObject({ ok: false, code: 'target_moved', current: rev(3) });
+      expect(s.kube.writesTo(ISVC)).toBe(0);
+    });
   });
 
   describe('with versionFrom storageUri', () => {
@@ -212,9 +284,9 @@ describe('KserveAdapter', () => {
       expect(await s.adapter.versions()).toMatchObject({ current: 'v1', lastGood: null });
       s.ctl.deploy('v2');
       expect(await s.adapter.versions()).toMatchObject({ current: 'v2', lastGood: 'v1' });
-      const out = await s.adapter.execute(req('v1'));
+      const out = await s.adapter.execute(req('v1', 'prop-5', 'v2'));
       expect(out).toMatchObject({ ok: true, version: 'v1' });
-      expect(writes().map((w) => w.body)).toEqual([{ spec: { predictor: { canaryTrafficPercent: null, model: { storageUri: uri('v1') } } } }]);
+      expect(patchedSpecs(s.kube)).toEqual([{ spec: { predictor: { canaryTrafficPercent: null, model: { storageUri: uri('v1') } } } }]);
       expect(s.kube.get(ISVC).spec.predictor.model.storageUri).toBe(uri('v1'));
       expect(await s.adapter.readBack('v1')).toMatchObject({ confirmed: true, version: 'v1' });
     });

@@ -3,8 +3,10 @@ import type { Clock } from '../../ports/clock.js';
 import type { ExecuteOutcome, ExecuteRequest, PreflightCheck, PreflightResult, ReadBack, RollbackAdapter, RollbackPlan, VersionState } from '../../ports/rollback-adapter.js';
 import { isOk, kubeFailure, type KubeClient, type KubeFailure } from '../kubernetes/client.js';
 import { objectMeta } from '../kubernetes/workload.js';
+import { basisChanges, digest, formatBasis, parseBasis, type Basis } from '../basis.js';
 import type { TargetLedger } from '../ledger.js';
 import { pollUntil, type Poll } from '../support.js';
+import { hasMoved, planOutdated, stagedTowards, targetMoved, type Refusal } from '../target-moved.js';
 
 /**
  * Rolls a KServe InferenceService (serverless mode) back with merge patches on one component:
@@ -17,6 +19,11 @@ import { pollUntil, type Poll } from '../support.js';
  *   which versions served, as the InferenceService does not.
  * No annotations are written: KServe copies them onto the revision template, which would
  * create a revision of its own. Who and why live in Backstop's ledger and audit trail.
+ *
+ * Before patching, the InferenceService must still serve the version approvers saw (or be
+ * part-way to `to` under this proposal's own stages) and match the plan's basis: the newest
+ * revision and the component spec apart from `canaryTrafficPercent`. The patch carries the
+ * resourceVersion just read, so nothing slips in between; a conflict is read and checked again.
  */
 
 export interface KserveOptions {
@@ -80,6 +87,10 @@ export function pinTarget(st: ComponentStatus): string | undefined {
   return st.latestRolledoutRevision === st.latestReadyRevision ? st.previousRolledoutRevision : st.latestRolledoutRevision;
 }
 
+/** Conflicting writes ridden out (re-read, re-check, patch again) before asking for a retry. */
+const MAX_CONFLICTS = 3;
+const BASIS_FIELDS = ['spec', 'latestCreated'] as const;
+
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -129,12 +140,15 @@ export class KserveAdapter implements RollbackAdapter {
     const patch = this.patchFor(v.view, to, 100);
     if (!patch.ok) return { target: this.describe(), from: v.view.current, to, steps: [`cannot roll back: ${patch.message}`] };
     const dry = await this.client.patch(this.path, 'merge', patch.body, { dryRun: 'All' });
+    const basis = this.basisOf(v.view);
     return {
       target: this.describe(),
       from: v.view.current,
       to,
+      basis: formatBasis(this.kind, basis),
       steps: [
-        `merge-patch ${JSON.stringify(patch.body)} (${patch.what})`,
+        `refuse if ${this.opts.component} no longer serves ${v.view.current ?? 'the version shown'} from this spec (newest revision ${basis.latestCreated || '?'}, spec ${basis.spec})`,
+        `merge-patch ${JSON.stringify(patch.body)} (${patch.what}), guarded by the resourceVersion read just before`,
         isOk(dry) ? 'server dry-run (dryRun=All): accepted' : `server dry-run (dryRun=All) refused: ${kubeFailure(dry, 'PATCH').message}`,
         `wait up to ${Math.round(this.opts.rolloutTimeoutMs / 1000)} s for status.components.${this.opts.component}.traffic to send 100 % to ${to}`,
       ],
@@ -177,24 +191,47 @@ export class KserveAdapter implements RollbackAdapter {
     if (prior && prior.version !== req.to) {
       return { ok: false, retryable: false, message: `idempotency key ${req.idempotencyKey} was already used to move ${this.describe()} to ${prior.version}` };
     }
-    const v = await this.load();
-    if (!v.ok) return { ok: false, retryable: v.failure.retryable, message: v.failure.message };
-    const record = () => this.ledger.record({ target: this.opts.targetId, version: req.to, actor: req.actor, kind, from: v.view.current, idempotencyKey: key });
-    if (prior) return this.finish(req.to, percent, `already moved to ${req.to} for ${req.idempotencyKey}; nothing patched`, true);
-    const patch = this.patchFor(v.view, req.to, percent);
-    if (!patch.ok) return { ok: false, retryable: false, message: patch.message };
-    if (this.progressOf(v.view, req.to, percent).state === 'done') {
-      record();
-      return { ok: true, version: req.to, detail: `${this.describe()} already sends ${percent} % to ${req.to}; nothing patched`, alreadyApplied: true };
-    }
-    if (this.byUri && v.view.current !== null) this.ledger.observe(this.opts.targetId, v.view.current);
-    const res = await this.client.patch(this.path, 'merge', patch.body);
-    if (!isOk(res)) {
+    for (let attempt = 1; ; attempt++) {
+      const v = await this.load();
+      if (!v.ok) return { ok: false, retryable: v.failure.retryable, message: v.failure.message };
+      if (prior) return this.finish(req.to, percent, `already moved to ${req.to} for ${req.idempotencyKey}; nothing patched`, true);
+      const moved = this.refuseIfMoved(v.view, req, key);
+      if (moved) return moved;
+      const record = () => this.ledger.record({ target: this.opts.targetId, version: req.to, actor: req.actor, kind, from: v.view.current, idempotencyKey: key });
+      const patch = this.patchFor(v.view, req.to, percent);
+      if (!patch.ok) return { ok: false, retryable: false, message: patch.message };
+      if (this.progressOf(v.view, req.to, percent).state === 'done') {
+        record();
+        return { ok: true, version: req.to, detail: `${this.describe()} already sends ${percent} % to ${req.to}; nothing patched`, alreadyApplied: true };
+      }
+      if (this.byUri && v.view.current !== null) this.ledger.observe(this.opts.targetId, v.view.current);
+      // A resourceVersion in a merge patch is a precondition: a write since our read answers 409.
+      const guarded = { metadata: { resourceVersion: v.view.isvc.metadata.resourceVersion }, ...(patch.body as object) };
+      const res = await this.client.patch(this.path, 'merge', guarded);
+      if (isOk(res)) {
+        record();
+        return this.finish(req.to, percent, `${patch.what} (was ${v.view.current ?? 'unknown'})`, false);
+      }
       const f = kubeFailure(res, `PATCH ${this.describe()}`);
-      return { ok: false, retryable: f.retryable, message: f.message };
+      if (!f.conflict) return { ok: false, retryable: f.retryable, message: f.message };
+      if (attempt >= MAX_CONFLICTS) return { ok: false, retryable: true, message: `${this.describe()} kept changing while rolling back (${attempt} conflicting writes); nothing was patched, try again` };
     }
-    record();
-    return this.finish(req.to, percent, `${patch.what} (was ${v.view.current ?? 'unknown'})`, false);
+  }
+
+  /** What the plan is computed against: the newest revision, and the component spec apart from the traffic split Backstop itself moves. */
+  private basisOf(view: View): Basis {
+    const spec = { ...(view.isvc.spec[this.opts.component] as Record<string, unknown> | undefined) };
+    delete spec.canaryTrafficPercent;
+    return { latestCreated: view.status.latestCreatedRevision ?? '', spec: digest(spec) };
+  }
+
+  private refuseIfMoved(view: View, req: ExecuteRequest, key: string): Refusal | null {
+    // Part-way to `to` under this proposal's earlier stages is where we put it, not a move.
+    const fine = stagedTowards(this.ledger.history(this.opts.targetId), key, req.to) ? [req.to] : [];
+    if (hasMoved(req.expectedFrom, view.current, fine)) return targetMoved(this.describe(), view.current, req.expectedFrom);
+    const planned = parseBasis(req.planned, this.kind);
+    const changes = planned ? basisChanges(planned, this.basisOf(view), BASIS_FIELDS) : [];
+    return changes.length > 0 ? planOutdated(this.describe(), view.current, changes) : null;
   }
 
   /** The merge patch that sends `percent` of the traffic to `to`, or why none can. */
