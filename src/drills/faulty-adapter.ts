@@ -65,6 +65,7 @@ export class FaultyAdapter implements RollbackAdapter {
       await this.deps.clock.sleep(waited);
       return { ok: false, retryable: true, message: `DRILL fault: target did not answer within ${hit.fault.after} ms (attempt ${this.calls})` };
     }
+    // The whole request (expectedFrom, planned) reaches the target: a drill meets target_moved as production would.
     const outcome = await this.inner.execute(req);
     if (outcome.ok && !this.deps.timeline.rolledBackAt) this.deps.timeline.rolledBackAt = this.deps.clock.now();
     return outcome;
