@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { AuditHead } from '../domain/audit.js';
-import { defaultHeadFile, formatHead, readHeadFile } from '../store/audit-anchor.js';
+import { defaultHeadFile, formatHead, readHeadFile, staleHeadFiles } from '../store/audit-anchor.js';
 import { auditKey, MIN_AUDIT_KEY_LENGTH, readKeyFile, sandboxKeyFile, type AuditKey } from '../store/audit-key.js';
 import { AuditLog, type ChainCheck } from '../store/audit-log.js';
 import { MissingDatabaseError, openExistingDb } from '../store/db.js';
@@ -89,6 +89,13 @@ function check(deps: AuditCliDeps, headArg: string | undefined): { log: AuditLog
   }
 }
 
+/** Heads the bot moved aside because the database no longer held them (see AuditLog). */
+function withStaleHeads(r: ChainCheck, deps: AuditCliDeps): ChainCheck {
+  const stale = staleHeadFiles(deps.headFile ?? defaultHeadFile(deps.dbFile));
+  if (!r.ok || stale.length === 0) return r;
+  return { ok: false, rows: r.rows, brokenAt: null, reason: `the bot found that its previous head no longer matched the database and kept it as ${stale.join(', ')}; see why with --head ${stale[0]}` };
+}
+
 function broken(r: Extract<ChainCheck, { ok: false }>): string {
   return r.brokenAt === null ? `audit chain BROKEN: ${r.reason}` : `audit chain BROKEN at row ${r.brokenAt}: ${r.reason}`;
 }
@@ -119,7 +126,7 @@ export function runAuditCommand(args: string[], deps: AuditCliDeps): number {
     return e.code;
   }
   try {
-    const r = c.result;
+    const r = withStaleHeads(c.result, deps);
     if (!r.ok) {
       deps.err(verb === 'head' ? `refusing to print the head of a broken chain: ${broken(r)}` : broken(r));
       return EXIT_BROKEN;

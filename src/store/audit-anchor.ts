@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { canonicalHeadText, type AuditHead } from '../domain/audit.js';
 import { mac, sameHex, type AuditKey } from './audit-key.js';
@@ -58,4 +59,23 @@ export function readHeadFile(file: string): HeadRead {
   const r = headSchema.safeParse(json);
   if (!r.success) return { ok: false, problem: `not a Backstop audit head (${r.error.issues.map((i) => `${i.path.join('.') || 'head'}: ${i.message}`).join('; ')})` };
   return { ok: true, head: r.data };
+}
+
+/**
+ * Moves aside a head the database no longer holds, rather than overwrite the evidence with
+ * the next head. `backstop audit verify` reports such files until someone looks at them.
+ */
+export function keepStaleHead(file: string, now = new Date()): string {
+  const kept = `${file}.stale-${now.toISOString().replace(/[:.]/g, '-')}`;
+  renameSync(file, kept);
+  return kept;
+}
+
+export function staleHeadFiles(file: string): string[] {
+  const prefix = `${basename(file)}.stale-`;
+  try {
+    return readdirSync(dirname(file)).filter((n) => n.startsWith(prefix)).sort().map((n) => join(dirname(file), n));
+  } catch {
+    return [];
+  }
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import {
   AUDIT_SCHEMES, canonicalAuditText, GENESIS_HASH, keyedAuditText,
   type AuditEntry, type AuditHead, type SealedAuditEntry,
 } from '../domain/audit.js';
-import { headMacValid, signHead, writeHeadFile } from './audit-anchor.js';
+import { headMacValid, keepStaleHead, readHeadFile, signHead, writeHeadFile } from './audit-anchor.js';
 import { auditKey, mac, sameHex, type AuditKey } from './audit-key.js';
 import { prep, type Db } from './db.js';
 
@@ -74,6 +75,7 @@ export class AuditLog {
   private readonly key: AuditKey;
   private appended = false;
   private headFailing = false;
+  private headChecked = false;
 
   constructor(private readonly db: Db, private readonly opts: AuditLogOptions) {
     this.key = typeof opts.key === 'string' ? auditKey(opts.key) : opts.key;
@@ -126,15 +128,34 @@ export class AuditLog {
     const file = this.opts.headFile;
     if (!committed || !file) return;
     try {
+      if (!this.headChecked) this.keepStaleHead(file);
+      this.headChecked = true;
       writeHeadFile(file, this.head());
       this.headFailing = false;
     } catch (e) {
       // Warn once per outage, not once per transaction.
       if (this.headFailing) return;
       this.headFailing = true;
-      if (this.opts.onHeadError) this.opts.onHeadError(e, file);
-      else process.emitWarning(`audit head not written to ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      this.report(e, file);
     }
+  }
+
+  /**
+   * Before this process first replaces the anchor: rows deleted while the bot was down would
+   * vanish from the record if the old head were simply overwritten with the new one.
+   */
+  private keepStaleHead(file: string): void {
+    if (!existsSync(file)) return;
+    const r = readHeadFile(file);
+    const problem = r.ok ? this.anchorProblem(r.head)?.reason : r.problem;
+    if (!problem) return;
+    const kept = keepStaleHead(file);
+    this.report(new Error(`the audit head in ${file} no longer matches the database (${problem}); kept it as ${kept}`), file);
+  }
+
+  private report(e: unknown, file: string): void {
+    if (this.opts.onHeadError) this.opts.onHeadError(e, file);
+    else process.emitWarning(`audit head ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
 
   /**
@@ -148,7 +169,6 @@ export class AuditLog {
     let n = 0;
     let legacy = 0;
     let firstKeyed: number | undefined;
-    let anchored: { hash: string; rows: number } | undefined;
     const broken = (brokenAt: number | null, reason: string): ChainCheck => ({ ok: false, rows: n, brokenAt, reason });
     for (const r of prep(this.db, 'SELECT * FROM audit ORDER BY seq').iterate()) {
       const e = toSealed(r);
@@ -165,17 +185,17 @@ export class AuditLog {
         // Legacy rows predate the clamp in append(), so only keyed rows are held to it.
         if (prev && before(e.at, prev.at)) return broken(e.seq, `row ${e.seq} is dated ${e.at}, before row ${prev.seq} (${prev.at})`);
       }
-      if (opts.anchor && e.seq === opts.anchor.seq) anchored = { hash: e.hash, rows: n };
       prev = e;
     }
     const summary = { rows: n, legacy, keyed: n - legacy };
     if (!opts.anchor) return { ok: true, ...summary, afterAnchor: null };
-    const problem = this.checkAnchor(opts.anchor, anchored, prev?.seq ?? 0, n);
+    const problem = this.anchorProblem(opts.anchor);
     if (problem) return broken(problem.brokenAt, problem.reason);
     return { ok: true, ...summary, afterAnchor: n - opts.anchor.rows };
   }
 
-  private checkAnchor(a: AuditHead, found: { hash: string; rows: number } | undefined, lastSeq: number, n: number): { brokenAt: number | null; reason: string } | undefined {
+  /** Why the database no longer holds head `a`, if it does not. A few indexed lookups, no scan. */
+  anchorProblem(a: AuditHead): { brokenAt: number | null; reason: string } | undefined {
     if (!headMacValid(this.key, a)) {
       return {
         brokenAt: null,
@@ -183,13 +203,16 @@ export class AuditLog {
       };
     }
     if (a.seq === 0) return undefined;
+    const lastSeq = (prep(this.db, 'SELECT max(seq) FROM audit').pluck().get() as number | null) ?? 0;
     if (lastSeq < a.seq) {
-      const missing = Math.max(a.rows - n, 1);
+      const missing = Math.max(a.rows - (prep(this.db, 'SELECT count(*) FROM audit').pluck().get() as number), 1);
       return { brokenAt: lastSeq + 1, reason: `${missing} row(s) missing from the end: the chain ends at row ${lastSeq} but the anchor records ${a.rows} row(s) up to row ${a.seq}` };
     }
-    if (!found) return { brokenAt: a.seq, reason: `row ${a.seq}, the anchored head, is missing (deleted and the chain relinked after it)` };
-    if (found.hash !== a.hash) return { brokenAt: a.seq, reason: `row ${a.seq} does not match the anchor (the chain was rewritten up to it)` };
-    if (found.rows !== a.rows) return { brokenAt: a.seq, reason: `${found.rows} row(s) up to row ${a.seq} but the anchor records ${a.rows}` };
+    const hash = prep(this.db, 'SELECT hash FROM audit WHERE seq = ?').pluck().get(a.seq) as string | undefined;
+    if (hash === undefined) return { brokenAt: a.seq, reason: `row ${a.seq}, the anchored head, is missing (deleted and the chain relinked after it)` };
+    if (hash !== a.hash) return { brokenAt: a.seq, reason: `row ${a.seq} does not match the anchor (the chain was rewritten up to it)` };
+    const upTo = prep(this.db, 'SELECT count(*) FROM audit WHERE seq <= ?').pluck().get(a.seq) as number;
+    if (upTo !== a.rows) return { brokenAt: a.seq, reason: `${upTo} row(s) up to row ${a.seq} but the anchor records ${a.rows}` };
     return undefined;
   }
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultHeadFile, readHeadFile } from '../../src/store/audit-anchor.js';
 import { auditKey, sandboxKeyFile } from '../../src/store/audit-key.js';
@@ -131,6 +131,19 @@ describe('npx backstop audit verify', () => {
 
     tamper(file, (db) => db.prepare('DELETE FROM audit WHERE seq >= 2').run());
     expect(verify(file, {}, '--head', exported)).toMatchObject({ code: 1, err: expect.stringContaining('1 row(s) missing from the end') });
+  });
+
+  it('exits 1 when the bot had to keep aside a head the database no longer held', () => {
+    const file = botDb(3);
+    tamper(file, (db) => db.prepare('DELETE FROM audit WHERE seq = 3').run());
+    const restarted = new Store(openDb(file), { auditKey: TEST_AUDIT_KEY, onAuditHeadError: () => {} });
+    restarted.tx(() => restarted.audit.append({ at: '2025-03-01T13:00:00.000Z', incidentId: null, proposalId: null, actor: 'backstop', action: 'started', details: {} }));
+    restarted.db.close();
+    const r = verify(file);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/audit chain BROKEN: the bot found that its previous head no longer matched the database and kept it as .*backstop\.db\.audit-head\.stale-/);
+    const [kept] = readdirSync(dirname(file)).filter((f) => f.includes('.stale-'));
+    expect(verify(file, {}, '--head', join(dirname(file), kept!)).err).toContain('row 3, the anchored head, is missing');
   });
 
   it('refuses to print the head of a broken chain', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH, type AuditHead } from '../../src/domain/audit.js';
-import { defaultHeadFile, readHeadFile } from '../../src/store/audit-anchor.js';
+import { defaultHeadFile, readHeadFile, staleHeadFiles } from '../../src/store/audit-anchor.js';
 import { auditKey } from '../../src/store/audit-key.js';
 import { hashEntry, macEntry, type AuditInput } from '../../src/store/audit-log.js';
 import { openDb } from '../../src/store/db.js';
@@ -135,6 +135,27 @@ describe('anchored head', () => {
     store.tx(() => store.audit.append(step(4)));
     expect(store.audit.verify()).toMatchObject({ ok: true });
     expect(store.audit.verify({ anchor: exported })).toMatchObject({ ok: false, brokenAt: 3, reason: expect.stringContaining('row 3, the anchored head, is missing') });
+  });
+
+  it('is kept aside, not overwritten, when a restarted bot finds the database no longer holds it', () => {
+    const { store, file, anchor } = fileStore();
+    appendSteps(store, 3);
+    const before = anchor();
+    store.db.close();
+    // While the bot is down, someone deletes the last row; the next bot then appends on top.
+    const db = openDb(file);
+    db.prepare('DELETE FROM audit WHERE seq = 3').run();
+    const warnings: string[] = [];
+    const restarted = new Store(db, { auditKey: TEST_AUDIT_KEY, onAuditHeadError: (e) => warnings.push(String(e)) });
+    restarted.tx(() => restarted.audit.append(step(4)));
+    const kept = staleHeadFiles(defaultHeadFile(file));
+    expect(kept).toHaveLength(1);
+    expect(readHeadFile(kept[0]!)).toEqual({ ok: true, head: before });
+    expect(warnings).toEqual([expect.stringContaining('no longer matches the database (row 3, the anchored head, is missing')]);
+    expect(restarted.audit.verify({ anchor: before })).toMatchObject({ ok: false, brokenAt: 3 });
+    // Heads that still match (the usual restart) are simply replaced.
+    restarted.tx(() => restarted.audit.append(step(5)));
+    expect(staleHeadFiles(defaultHeadFile(file))).toHaveLength(1);
   });
 
   it('reports rows written after the anchor without failing', () => {
