@@ -84,7 +84,7 @@ export class CoordinatedAdapter implements RollbackAdapter {
       adapter: t.adapter,
       from: t.from,
       to: i === 0 ? req.to : (shown?.[i]?.to ?? t.to),
-      expectedFrom: i === 0 ? req.expectedFrom : (shown?.[i]?.from ?? null),
+      expectedFrom: i === 0 ? (req.expectedFrom ?? null) : (shown?.[i]?.from ?? null),
       planned: shown?.[i]?.basis,
     }));
     return { legs, shown: shown !== undefined };

@@ -13,8 +13,9 @@ export type Refusal = Extract<ExecuteOutcome, { ok: false }>;
  * proposal could not tell what served, so there is nothing to compare. `alsoFine` lists other
  * versions that do not count as a move (e.g. `to`, part-way there under this proposal's stages).
  */
-export function hasMoved(expectedFrom: string | null, current: string | null, alsoFine: readonly string[] = []): boolean {
-  if (expectedFrom === null) return false;
+export function hasMoved(expectedFrom: string | null | undefined, current: string | null, alsoFine: readonly string[] = []): boolean {
+  // Undefined too: a caller built before `expectedFrom` existed has nothing to compare either.
+  if (expectedFrom === null || expectedFrom === undefined) return false;
   return current !== expectedFrom && !(current !== null && alsoFine.includes(current));
 }
 

@@ -162,7 +162,7 @@ export class HttpWebhookAdapter implements RollbackAdapter {
     const body = JSON.stringify({
       service: this.opts.service,
       from,
-      expectedFrom: req.expectedFrom,
+      expectedFrom: req.expectedFrom ?? null,
       to: req.to,
       idempotencyKey: req.idempotencyKey,
       actor: req.actor,
