@@ -6,7 +6,8 @@ import { CoordinatedAdapter } from './adapters/coordinated.js';
 import { createAdapter } from './adapters/factory.js';
 import type { Deps } from './app/deps.js';
 import type { Checkpoint } from './ports/checkpoint.js';
-import { analyzeServices } from './app/analyze-services.js';
+import { AnalysisScheduler } from './app/analysis-scheduler.js';
+import { AutoExecuteTimers } from './app/auto-execute-timers.js';
 import { autoExecuteDue, expireProposals } from './app/expire-proposals.js';
 import { OutboxDrainer, SLACK_PACING, type DrainerOptions } from './app/outbox-drainer.js';
 import { recover } from './app/recover.js';
@@ -57,8 +58,6 @@ export interface BackstopOptions {
   pager?: Pager;
   /** Test-only: die (SIGKILL) at this checkpoint, to prove restarts recover. */
   killAt?: Checkpoint;
-  /** How often continuous analysis runs (default: the shortest `decision.interval`). */
-  analysisIntervalMs?: number;
   /** Extra HTTP routes by path prefix, served by the same server (the sandbox console). */
   mounts?: Record<string, RequestListener>;
 }
@@ -78,6 +77,8 @@ export interface Backstop {
   app: App;
   server: Server;
   drainer: OutboxDrainer;
+  /** Per-service continuous analysis (its lag is exported on /metrics). */
+  analysis: AnalysisScheduler;
   /** Resolves when background work and queued Slack messages are done (tests, shutdown). */
   settled(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -181,6 +182,9 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     throw new StartupError(broken);
   }
   const drainer = new OutboxDrainer(deps, opts.pacing ?? SLACK_PACING);
+  const autoTimers = new AutoExecuteTimers(deps);
+  deps.armAutoExecute = (id, at) => autoTimers.arm(id, at);
+  const analysis = new AnalysisScheduler(deps);
   registerActions(app, deps);
   registerCommands(app, deps);
 
@@ -196,25 +200,20 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
 
   await recover(deps);
   drainer.kick();
+  // Automatic rollbacks fire at their due time; the sweep is only a safety net for a lost timer.
+  autoTimers.armPending();
   const sweep = setInterval(() => {
     autoExecuteDue(deps);
     expireProposals(deps);
     seen.forgetBefore(new Date(clock.now().getTime() - 15 * 60_000).toISOString());
   }, opts.sweepIntervalMs ?? 15_000);
   sweep.unref();
-  // Continuous analysis, at the shortest interval any service asks for.
-  const intervals = Object.keys(policy.services).map((s) => resolveService(policy, s)?.decision?.interval).filter((x): x is number => x !== undefined);
-  let analyzing = false;
-  const analysis = intervals.length === 0 ? undefined : setInterval(() => {
-    if (analyzing) return;
-    analyzing = true;
-    void analyzeServices(deps).finally(() => { analyzing = false; });
-  }, opts.analysisIntervalMs ?? Math.max(1000, Math.min(...intervals)));
-  analysis?.unref();
+  // Continuous analysis, each service on its own interval.
+  analysis.start();
   log.info({ port, socketMode, services: Object.keys(policy.services) }, 'backstop ready');
 
   return {
-    url: `http://${host}:${port}`, port, deps, app, server, drainer,
+    url: `http://${host}:${port}`, port, deps, app, server, drainer, analysis,
     async settled(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
@@ -228,7 +227,8 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     },
     async stop() {
       clearInterval(sweep);
-      if (analysis) clearInterval(analysis);
+      analysis.stop();
+      autoTimers.stop();
       await tasks.idle();
       drainer.stop();
       if (socketMode) await app.stop();

@@ -2,7 +2,7 @@
  * The one place that reads process.env and builds real clients. Everything below it
  * takes its collaborators as arguments.
  */
-import { startBackstop, StartupError } from './bootstrap.js';
+import { startBackstop, StartupError, type Backstop } from './bootstrap.js';
 import { parseEnv } from './config/env.js';
 import { loadPolicyFile } from './config/policy.js';
 import { createLogger } from './log/logger.js';
@@ -55,8 +55,11 @@ async function main(): Promise<void> {
     ].join('\n'));
   } else {
     const db = openDb(env.BACKSTOP_DB);
-    const metrics = createMetrics({ db });
-    const running = await startBackstop({ env, policy: policy.policy, secrets: process.env, logger: log, killAt: env.BACKSTOP_TEST_KILL_AT, db, mounts: { '/metrics': metrics.listener } });
+    // Read at scrape time, once the bot (and its scheduler) exists.
+    let analysisLag: () => ReturnType<Backstop['analysis']['lag']> = () => [];
+    const metrics = createMetrics({ db, analysisLag: () => analysisLag() });
+    const running: Backstop = await startBackstop({ env, policy: policy.policy, secrets: process.env, logger: log, killAt: env.BACKSTOP_TEST_KILL_AT, db, mounts: { '/metrics': metrics.listener } });
+    analysisLag = () => running.analysis.lag();
     const drillsConfig = policy.policy.drills;
     const drills = drillsConfig
       ? startDrillScheduler({ config: drillsConfig, incidents: running.deps.store.incidents, chat: running.deps.chat, clock: running.deps.clock, log, ...drillSchedulerDefaults({ config: drillsConfig, reportDb: db, logger: log }) })

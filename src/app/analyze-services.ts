@@ -1,5 +1,6 @@
 import type { ResolvedService } from '../config/policy.js';
-import { evaluateSeries, type SeriesVerdict } from '../domain/analysis.js';
+import { becameBlind, evaluateSeries, type SeriesVerdict } from '../domain/analysis.js';
+import { whoMayApprove } from '../domain/approval.js';
 import type { Incident } from '../domain/incident.js';
 import { fillFromDeploys } from '../domain/deploy-history.js';
 import type { Deps } from './deps.js';
@@ -8,22 +9,10 @@ import { proposeRollback } from './propose-rollback.js';
 import { recordStep } from './record-step.js';
 
 /**
- * One analysis pass: every service with a `decision:` policy is measured while a new version
- * bakes, and while an incident is open. A breach streak proposes (or, where allowed, starts an
- * automatic rollback); an inconclusive streak tells people "cannot see, will not act".
+ * One analysis pass of one service (its scheduler runs it every `decision.interval`): measured while
+ * a new version bakes, and while an incident is open. A breach streak proposes (or, where allowed,
+ * starts an automatic rollback); an inconclusive streak tells people "cannot see, will not act".
  */
-export async function analyzeServices(deps: Deps): Promise<void> {
-  for (const name of Object.keys(deps.policy.services)) {
-    const svc = deps.service(name);
-    if (!svc?.decision) continue;
-    try {
-      await analyzeService(deps, svc);
-    } catch (err) {
-      deps.log.error({ err, service: name }, 'analysis pass failed');
-    }
-  }
-}
-
 export async function analyzeService(deps: Deps, svc: ResolvedService): Promise<SeriesVerdict[] | undefined> {
   const d = svc.decision!;
   const now = deps.clock.now();
@@ -37,18 +26,21 @@ export async function analyzeService(deps: Deps, svc: ResolvedService): Promise<
   const since = new Date(Math.max(versions.deployedAt?.getTime() ?? 0, incident ? Date.parse(incident.openedAt) : 0, now.getTime() - 24 * 3_600_000)).toISOString();
   const baselineAt = versions.deployedAt ? new Date(versions.deployedAt.getTime() - 60_000) : new Date(now.getTime() - svc.baselineOffset);
   const verdicts: { sli: string; verdict: SeriesVerdict }[] = [];
-  // The same measurement and judge as proposals and verification use.
-  const readings = await measureSlis(deps, svc, { baselineAt, currentVersion: versions.current, baselineVersion: versions.lastGood, currentSince: versions.deployedAt });
+  const limits = { failureLimit: d.failureLimit, inconclusiveLimit: d.inconclusiveLimit, consecutiveErrorLimit: d.consecutiveErrorLimit };
+  // The same measurement and judge as proposals and verification use; samples at the service's own interval.
+  const readings = await measureSlis(deps, svc, { baselineAt, currentVersion: versions.current, baselineVersion: versions.lastGood, currentSince: versions.deployedAt }, Math.max(1, Math.round(d.interval / 1000)));
+  const blind: { sli: string; reason: string }[] = [];
   for (const r of readings) {
     deps.store.tx(() => deps.store.measurements.add({
       service: svc.name, sli: r.name, at: now.toISOString(), verdict: r.verdict, value: r.current, baseline: r.baseline, reason: r.reason,
     }));
     const series = deps.store.measurements.since(svc.name, r.name, since);
-    const v = evaluateSeries(series, { failureLimit: d.failureLimit, inconclusiveLimit: d.inconclusiveLimit });
+    const v = evaluateSeries(series, limits);
     verdicts.push({ sli: r.name, verdict: v });
     // Escalate once per streak: exactly when it reaches the limit.
-    if (v.phase === 'blind' && tailBlind(series) === d.inconclusiveLimit) await escalateBlind(deps, svc, incident, r.name, v);
+    if (v.phase === 'blind' && becameBlind(series, limits)) blind.push({ sli: r.name, reason: v.reason });
   }
+  if (blind.length > 0) escalateBlind(deps, svc, incident, blind);
 
   const degraded = verdicts.filter((v) => v.verdict.phase === 'degraded');
   if (degraded.length > 0) {
@@ -58,17 +50,20 @@ export async function analyzeService(deps: Deps, svc: ResolvedService): Promise<
   return verdicts.map((v) => v.verdict);
 }
 
-function tailBlind(series: readonly { verdict: string }[]): number {
-  let n = 0;
-  for (let i = series.length - 1; i >= 0 && (series[i]!.verdict === 'no_data' || series[i]!.verdict === 'error'); i--) n++;
-  return n;
-}
-
-async function escalateBlind(deps: Deps, svc: ResolvedService, incident: Incident | undefined, sli: string, v: SeriesVerdict): Promise<void> {
+/**
+ * "Cannot see, will not act" must reach people, not only the audit trail: the incident channel if
+ * there is one, else the service's channel, else the policy's `decision.escalationChannel`.
+ */
+function escalateBlind(deps: Deps, svc: ResolvedService, incident: Incident | undefined, blind: { sli: string; reason: string }[]): void {
   const live = deps.store.proposals.liveFor(svc.name);
+  const channelId = incident?.channelId ?? svc.channel ?? svc.decision?.escalationChannel ?? null;
+  const lines = blind.map((b) => `• *${b.sli}*: ${b.reason}`).join('\n');
+  const text = `👀 *${svc.name}: Backstop cannot see, and will not act.*\n${lines}\nNothing will be rolled back automatically until the SLIs can be measured again. Paging: ${whoMayApprove(svc.approvers)}.`;
+  if (!channelId) deps.log.error({ service: svc.name, blind }, 'analysis is blind and no channel is configured to say so (set the service channel or decision.escalationChannel)');
+  else deps.log.warn({ service: svc.name, blind, channelId }, 'analysis is blind');
   deps.store.tx(() => recordStep(deps, {
-    incidentId: incident?.id ?? null, proposalId: live?.id ?? null, actor: 'policy', action: 'analysis.blind',
-    text: `👀 ${svc.name} ${sli}: ${v.reason} A human must look: ${v.phase === 'blind' && v.cause === 'error' ? 'the metrics backend is failing' : 'there is no data'}.`,
+    incidentId: incident?.id ?? null, proposalId: live?.id ?? null, actor: 'policy', action: 'analysis.blind', text,
+    details: { slis: blind }, channelId: live ? undefined : (channelId ?? undefined),
   }));
   deps.kickOutbox();
 }

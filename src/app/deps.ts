@@ -33,6 +33,8 @@ export interface Deps {
   renderProposal(proposalId: string): { text: string; blocks: unknown[] } | undefined;
   /** Called when new outbox rows were committed. */
   kickOutbox(): void;
+  /** Arms the exact-time timer of an automatic rollback (absent in tests that drive time by hand). */
+  armAutoExecute?(proposalId: string, at: Date): void;
   /** See ports/checkpoint.ts. */
   checkpoint?(name: Checkpoint): void;
 }

@@ -128,6 +128,7 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
   deps.kickOutbox();
   if (inserted) return { ok: false, code: 'exists', message: `A rollback proposal for ${svc.name} is already ${inserted.state}.`, proposal: inserted };
   log.info({ proposalId: proposal.id, from: proposal.fromVersion, to: proposal.toVersion }, 'rollback proposed');
+  if (proposal.automatic && proposal.autoExecuteAt) deps.armAutoExecute?.(proposal.id, new Date(proposal.autoExecuteAt));
   return { ok: true, proposal };
 }
 

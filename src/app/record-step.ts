@@ -20,6 +20,8 @@ export interface Step {
   action: string;
   text: string;
   details?: Record<string, unknown>;
+  /** Where to post when the step belongs to no proposal and no incident with a channel (e.g. blindness during a bake). */
+  channelId?: string;
 }
 
 /**
@@ -46,8 +48,8 @@ export function recordStep(deps: Deps, input: Step): void {
   }
   if (step.proposalId) {
     deps.store.outbox.enqueue('thread', { proposalId: step.proposalId, incidentId: step.incidentId }, { text: step.text, blocks }, at, priority);
-  } else if (step.incidentId) {
-    const channelId = deps.store.incidents.get(step.incidentId)?.channelId;
+  } else {
+    const channelId = (step.incidentId ? deps.store.incidents.get(step.incidentId)?.channelId : null) ?? step.channelId;
     if (channelId) deps.store.outbox.enqueue('post', { channelId, incidentId: step.incidentId }, { text: step.text, blocks }, at, priority);
   }
 }

@@ -91,7 +91,12 @@ export const decisionSchema = z.object({
   /** How long after a deploy every SLI is watched. */
   bakeWindow: durationSchema.default(30 * 60_000),
   failureLimit: z.number().int().min(1).max(100).default(3),
+  /** Consecutive measurements without data that tell people "cannot see, will not act". */
   inconclusiveLimit: z.number().int().min(1).max(100).default(3),
+  /** Consecutive provider errors (the metrics backend failing) that do the same; counted apart from no data. */
+  consecutiveErrorLimit: z.number().int().min(1).max(100).default(4),
+  /** Where blindness is announced when the service has no incident channel and no `channel` of its own. */
+  escalationChannel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel ID such as "C0123ABCD"').optional(),
   cooldown: durationSchema.default(30 * 60_000),
   maxAutomaticPerDay: z.number().int().min(0).max(100).default(2),
   pingPongWindow: durationSchema.default(24 * 3_600_000),

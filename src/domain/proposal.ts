@@ -134,7 +134,8 @@ export type RefusalCode =
   | 'expired'
   | 'already_approved'
   | 'invalid_transition'
-  | 'preflight_failed';
+  | 'preflight_failed'
+  | 'too_late';
 
 export type TransitionResult =
   | { ok: true; proposal: Proposal; effects: Effect[] }
@@ -228,6 +229,10 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
     }
     case 'stop': {
       if (p.state !== 'pending') return refuse('not_pending', `Too late to stop: this proposal is already ${describeState(p.state)}.`);
+      // Past the due time the rollback is being started: a Stop now would race it, so it is refused, not half-honoured.
+      if (p.automatic && p.autoExecuteAt && now.getTime() >= Date.parse(p.autoExecuteAt)) {
+        return refuse('too_late', `Too late to stop: the grace period ended at ${p.autoExecuteAt} and the automatic rollback is starting. If it should not run, reject the outcome and roll forward.`);
+      }
       return ok(next(p, { state: 'rejected', decidedAt: at, decidedBy: event.user, decisionReason: `stopped by <@${event.user}> before the automatic rollback` }), [
         { type: 'announce', action: 'proposal.stopped', text: `✋ Stopped by <@${event.user}>: the automatic rollback of ${p.service} will not run.` },
       ]);

@@ -12,6 +12,8 @@
  *   backstop_drills_total{scenario,outcome,result}  counter  game-day drills run
  *   backstop_drill_last_passed{scenario}      gauge      1 when the scenario's last drill passed
  *   backstop_drill_last_time_to_safety_seconds{scenario}  gauge
+ *   backstop_analysis_lag_seconds{service}    gauge      how late the last analysis pass started
+ *   backstop_analysis_skipped_total{service}  gauge      passes skipped by an overrunning pass
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -22,6 +24,8 @@ export interface MetricsOptions {
   db: Db;
   /** Also export the Node process metrics (CPU, memory, event loop); default true. */
   processMetrics?: boolean;
+  /** Per-service analysis lag, read at scrape time (the running bot's scheduler). */
+  analysisLag?: () => readonly { service: string; lagMs: number; skipped: number }[];
 }
 
 export interface BackstopMetrics {
@@ -172,6 +176,30 @@ export function createMetrics(opts: MetricsOptions): BackstopMetrics {
       for (const r of lastDrills()) if (r.time_to_safety_ms !== null) this.set({ service: r.service, scenario: r.scenario }, r.time_to_safety_ms / 1000);
     },
   });
+
+  const lag = opts.analysisLag;
+  if (lag) {
+    new Gauge({
+      name: 'backstop_analysis_lag_seconds',
+      help: 'How late the last continuous-analysis pass of the service started after it was due.',
+      labelNames: ['service'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const l of lag()) this.set({ service: l.service }, l.lagMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'backstop_analysis_skipped_total',
+      help: 'Analysis passes skipped because the pass before overran the service\'s interval (since start).',
+      labelNames: ['service'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const l of lag()) this.set({ service: l.service }, l.skipped);
+      },
+    });
+  }
 
   return { registry, listener: metricsListener(registry) };
 }

@@ -29,13 +29,26 @@ describe('series analysis (properties)', () => {
     }), { numRuns: 5000 });
   });
 
-  it('never triggers on inconclusive data, however long, and escalates at inconclusiveLimit', () => {
-    fc.assert(fc.property(series(fc.constantFrom<MeasurementVerdict>('no_data', 'error', 'ok')), limits, (s, l) => {
+  it('never triggers on inconclusive data, however long; no data escalates at inconclusiveLimit, errors at consecutiveErrorLimit', () => {
+    const withErrors = fc.record({ failureLimit: fc.integer({ min: 1, max: 6 }), inconclusiveLimit: fc.integer({ min: 1, max: 6 }), consecutiveErrorLimit: fc.integer({ min: 1, max: 6 }) });
+    fc.assert(fc.property(series(fc.constantFrom<MeasurementVerdict>('no_data', 'error', 'ok')), withErrors, (s, l) => {
       const r = evaluateSeries(s, l);
       expect(r.phase).not.toBe('degraded');
-      const blind = tailStreak(s, (v) => v === 'no_data' || v === 'error');
-      expect(r.phase === 'blind').toBe(blind >= l.inconclusiveLimit);
+      const noData = tailStreak(s, (v) => v === 'no_data');
+      const errors = tailStreak(s, (v) => v === 'error');
+      const mixed = tailStreak(s, (v) => v === 'no_data' || v === 'error');
+      const blind = noData >= l.inconclusiveLimit || errors >= l.consecutiveErrorLimit || mixed >= Math.max(l.inconclusiveLimit, l.consecutiveErrorLimit);
+      expect(r.phase === 'blind').toBe(blind);
+      if (errors >= l.consecutiveErrorLimit) expect(r).toMatchObject({ phase: 'blind', cause: 'error' });
     }), { numRuns: 5000 });
+  });
+
+  it('keeps provider errors and missing data in separate streaks', () => {
+    const at = (vs: MeasurementVerdict[]) => vs.map((v, i): Measurement => ({ at: String(i), verdict: v, reason: v === 'error' ? 'could not measure: ECONNREFUSED' : 'no data for the current value' }));
+    const l = { failureLimit: 3, inconclusiveLimit: 3, consecutiveErrorLimit: 5 };
+    expect(evaluateSeries(at(['error', 'error', 'error']), l).phase).toBe('watching');
+    expect(evaluateSeries(at(['error', 'error', 'error', 'error', 'error']), l)).toMatchObject({ phase: 'blind', cause: 'error' });
+    expect(evaluateSeries(at(['no_data', 'no_data', 'no_data']), l)).toMatchObject({ phase: 'blind', cause: 'no_data' });
   });
 
   it('a single blip never triggers when failureLimit is above one', () => {

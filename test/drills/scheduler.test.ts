@@ -66,6 +66,7 @@ function harness(configInput: unknown, opts: { holdRuns?: boolean } = {}): Harne
   const clock: Clock = {
     now: () => new Date('2025-03-01T12:00:00Z'),
     sleep: (ms) => new Promise<void>((resolve) => h.leads.push({ ms, release: resolve })),
+    at: () => () => undefined,
   };
   const config: DrillsConfig = drillsConfigSchema.parse(configInput);
   h.scheduler = startDrillScheduler({

@@ -1,0 +1,36 @@
+import type { Deps } from './deps.js';
+import { autoExecuteDue } from './expire-proposals.js';
+
+/**
+ * Automatic rollbacks run at the end of their grace period to the second: a timer on the
+ * injected clock per pending automatic proposal, armed from its persisted `autoExecuteAt`, so a
+ * restart re-arms what the last process left. The periodic sweep stays as a safety net only.
+ */
+export class AutoExecuteTimers {
+  private readonly timers = new Map<string, () => void>();
+  private stopped = false;
+
+  constructor(private readonly deps: Deps) {}
+
+  /** Re-arms every pending automatic proposal from the store (start-up, failover). */
+  armPending(): void {
+    for (const p of this.deps.store.proposals.inState('pending')) {
+      if (p.automatic && p.autoExecuteAt) this.arm(p.id, new Date(p.autoExecuteAt));
+    }
+  }
+
+  arm(proposalId: string, at: Date): void {
+    if (this.stopped) return;
+    this.timers.get(proposalId)?.();
+    this.timers.set(proposalId, this.deps.clock.at(at, () => {
+      this.timers.delete(proposalId);
+      if (!this.stopped) autoExecuteDue(this.deps);
+    }));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const cancel of this.timers.values()) cancel();
+    this.timers.clear();
+  }
+}
