@@ -22,6 +22,7 @@ import type { Ids } from '../ports/ids.js';
 import { systemClock } from '../runtime/system-clock.js';
 import { createConsole } from '../sandbox/console-server.js';
 import { SlackEmulator, type SlackMessage } from '../sandbox/slack-emulator.js';
+import { loadOrCreateKeyFile, sandboxKeyFile } from '../store/audit-key.js';
 import { openDb, type Db } from '../store/db.js';
 import { buildDrillPolicy, DRILL_CHANNEL_ID, DRILL_LABEL, drillChannelName, scaled } from './drill-policy.js';
 import { FaultyAdapter } from './faulty-adapter.js';
@@ -121,7 +122,9 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
     const amToken = randomBytes(16).toString('hex');
     const env = parseEnv({
       SLACK_BOT_TOKEN: emulator.botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: emulator.url,
-      PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: join(workDir, 'drill.db'), ALERTMANAGER_TOKEN: amToken, BACKSTOP_AUDIT_KEY: randomBytes(32).toString('hex'),
+      PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: join(workDir, 'drill.db'), ALERTMANAGER_TOKEN: amToken,
+      // One key per drill database, kept beside it: drills sharing a database share one chain.
+      BACKSTOP_AUDIT_KEY: loadOrCreateKeyFile(sandboxKeyFile(join(workDir, 'drill.db'))).secret,
     });
     if (!env.ok) throw new Error(`drill environment invalid: ${JSON.stringify(env.problems)}`);
     const policy = buildDrillPolicy(s, { postmortemDir: join(workDir, 'postmortems'), timeScale: scale });

@@ -62,7 +62,8 @@ describe.each<[Checkpoint, string]>([
     // A channel per scenario keeps their messages apart in the shared emulator.
     const channel = { id: `C0${checkpoint.replace(/[^a-z]/g, '').toUpperCase().slice(0, 8)}`, name: `crash-${checkpoint}` };
     emu.addChannel({ id: channel.id, name: channel.name, members: Object.values(USERS).map((u) => u.id) });
-    writeFileSync(config, policyYaml(dir).replace(`channel: ${CHANNEL.id}`, `channel: ${channel.id}`));
+    // A short read-back window: an execution cut off before the adapter moved anything is read back over it, then failed.
+    writeFileSync(config, policyYaml(dir).replace(`channel: ${CHANNEL.id}`, `channel: ${channel.id}\n    readBackTimeout: 2s\n    readBackInterval: 200ms`));
     seedRegistry(dbFile);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
