@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { argoRolloutsAdapterSchema, gitopsAdapterSchema, kserveAdapterSchema, kubernetesAdapterSchema, mlflowAdapterSchema } from './adapter-schemas.js';
 import { drillsConfigSchema } from '../drills/config.js';
 import { durationSchema } from './duration.js';
+import { needsSamples, type Judge } from '../domain/judge.js';
 
 /**
  * The policy file (`backstop.yaml`): which alerts belong to which service, how to roll
@@ -13,6 +14,52 @@ import { durationSchema } from './duration.js';
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user ID looks like "U0123ABCD"');
 const slackGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user-group ID looks like "S0123ABCD"');
 
+/** Judges as written in the policy; `relative` may still say `factor` (normalised below). */
+const judgeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('absolute') }).strict(),
+  z.object({
+    kind: z.literal('relative'),
+    /** Breach when more than this fraction worse than the pre-deploy baseline (and past the threshold). */
+    maxDegradation: z.number().gt(0, 'a fraction above 0, e.g. 0.05 for "more than 5 % worse than the baseline"').optional(),
+    /** Older spelling for higher-is-worse SLIs: breach when current > factor × baseline (maxDegradation = factor − 1). */
+    factor: z.number().gt(1, 'a factor above 1, e.g. 2 for "twice the baseline"').optional(),
+  }).strict(),
+  z.object({ kind: z.literal('mann-whitney'), confidence: z.number().gt(0.5).lt(1).default(0.98), minSamples: z.number().int().min(5).default(20) }).strict(),
+  z.object({
+    kind: z.literal('sequential'),
+    /** Bound on the chance of a false rollback over the whole bake window, however often it is checked. */
+    alpha: z.number().gt(0).max(0.2, 'at most 0.2; 0.05 is usual').default(0.05),
+    /** Post-deploy samples before the first verdict; 3 keeps the warm-up under the default inconclusiveLimit. */
+    minSamples: z.number().int().min(1).max(1000).default(3),
+    /** Pre-deploy samples needed to estimate the noise. */
+    minBaselineSamples: z.number().int().min(10).max(10_000).default(30),
+    /** The shift the test is most sensitive to, in baseline standard deviations. */
+    tau: z.number().gt(0).max(100).default(1),
+  }).strict(),
+]);
+
+type JudgeInput = z.output<typeof judgeSchema>;
+
+/** `factor` only means something when higher is worse; `maxDegradation` means the same in both directions. */
+function checkRelativeJudge(sli: { comparator: string; judge: JudgeInput }, ctx: z.RefinementCtx): void {
+  const j = sli.judge;
+  if (j.kind !== 'relative') return;
+  const lowerIsWorse = sli.comparator === 'lt' || sli.comparator === 'lte';
+  if (j.factor !== undefined && j.maxDegradation !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['judge'], message: 'give `maxDegradation` or `factor`, not both' });
+  } else if (j.factor !== undefined && lowerIsWorse) {
+    ctx.addIssue({ code: 'custom', path: ['judge', 'factor'], message: `\`factor\` means "current > factor × baseline" and only fits a higher-is-worse SLI; this one is ${sli.comparator} (lower is worse). Use \`maxDegradation\`, the fraction below the baseline that breaches, e.g. \`maxDegradation: 0.05\` for "more than 5 % below the pre-deploy baseline"` });
+  } else if (j.factor === undefined && j.maxDegradation === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['judge', 'maxDegradation'], message: 'give `maxDegradation`, the fraction worse than the pre-deploy baseline that breaches, e.g. 0.05 for "more than 5 % worse"' });
+  } else if (j.maxDegradation !== undefined && j.maxDegradation >= 1 && lowerIsWorse) {
+    ctx.addIssue({ code: 'custom', path: ['judge', 'maxDegradation'], message: 'a lower-is-worse SLI cannot fall by 100 % or more of its baseline; use a fraction below 1, e.g. 0.05' });
+  }
+}
+
+function normaliseJudge(j: JudgeInput): Judge {
+  return j.kind === 'relative' ? { kind: 'relative', maxDegradation: j.maxDegradation ?? j.factor! - 1 } : j;
+}
+
 export const sliSchema = z.object({
   name: z.string().min(1),
   source: z.enum(['static', 'prometheus']),
@@ -21,20 +68,17 @@ export const sliSchema = z.object({
   comparator: z.enum(['lt', 'lte', 'gt', 'gte']),
   threshold: z.number(),
   unit: z.string().optional(),
-  /** How continuous analysis judges each measurement (default: against the threshold). */
-  judge: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('absolute') }).strict(),
-    z.object({ kind: z.literal('relative'), factor: z.number().gt(1, 'a factor above 1, e.g. 2 for "twice the baseline"') }).strict(),
-    z.object({ kind: z.literal('mann-whitney'), confidence: z.number().gt(0.5).lt(1).default(0.98), minSamples: z.number().int().min(5).default(20) }).strict(),
-  ]).default({ kind: 'absolute' }),
+  /** How every measurement of this SLI is judged (default: against the threshold). */
+  judge: judgeSchema.default({ kind: 'absolute' }),
 }).strict().superRefine((sli, ctx) => {
+  checkRelativeJudge(sli, ctx);
   if (sli.source === 'prometheus' && !sli.query) {
     ctx.addIssue({ code: 'custom', path: ['query'], message: 'a prometheus SLI needs a PromQL `query`' });
   }
   if (sli.source === 'static' && (!sli.values || Object.keys(sli.values).length === 0)) {
     ctx.addIssue({ code: 'custom', path: ['values'], message: 'a static SLI needs `values` (baseline/current, or one value per version)' });
   }
-});
+}).transform(({ judge, ...sli }) => ({ ...sli, judge: normaliseJudge(judge) }));
 
 const localRegistryAdapter = z.object({
   kind: z.literal('local-registry'),
@@ -236,6 +280,8 @@ export function parsePolicy(text: string): PolicyResult {
   for (const [name, svc] of Object.entries(parsed.data.services)) {
     svc.slis.forEach((sli, i) => {
       if (sli.source === 'prometheus' && !parsed.data.prometheus) problems.push({ path: `services.${name}.slis.${i}.source`, message: 'uses prometheus, but the policy has no top-level `prometheus: {url: …}`' });
+      // Distribution judges compare windows of samples; a source without history has none to give.
+      if (sli.source === 'static' && needsSamples(sli.judge)) problems.push({ path: `services.${name}.slis.${i}.judge`, message: `a ${sli.judge.kind} judge compares pre- and post-deploy samples, and a static source keeps no history; use a prometheus source, or an absolute or relative judge` });
     });
   }
   // Two services claiming the same alerts would make ownership ambiguous.

@@ -67,18 +67,19 @@ describe('judges', () => {
   });
 
   it.each([
-    // error ratio: 2× baseline AND above 1 % absolute
+    // error ratio: more than 100 % above baseline (i.e. over 2×) AND above 1 % absolute
     [0.002, 0.003, 'ok'], // not 2×
     [0.002, 0.005, 'ok'], // 2× but under 1 %
     [0.004, 0.012, 'breach'],
     [0.02, 0.03, 'ok'], // above 1 % but not 2×
   ] as const)('relative: baseline %s, current %s → %s', (baseline, current, expected) => {
-    expect(judge({ kind: 'relative', factor: 2 }, { comparator: 'gt', threshold: 0.01, baseline, current }).verdict).toBe(expected);
+    expect(judge({ kind: 'relative', maxDegradation: 1 }, { comparator: 'gt', threshold: 0.01, baseline, current }).verdict).toBe(expected);
   });
 
-  it('relative on a lower-is-worse SLI divides instead', () => {
-    expect(judge({ kind: 'relative', factor: 1.1 }, { comparator: 'lt', threshold: 0.85, baseline: 0.91, current: 0.8 }).verdict).toBe('breach');
-    expect(judge({ kind: 'relative', factor: 1.1 }, { comparator: 'lt', threshold: 0.85, baseline: 0.91, current: 0.84 }).verdict).toBe('ok');
+  it('relative on a lower-is-worse SLI breaches when it falls more than maxDegradation below baseline', () => {
+    // accuracy 0.91, 5 % allowed: the relative bound is 0.8645.
+    expect(judge({ kind: 'relative', maxDegradation: 0.05 }, { comparator: 'lt', threshold: 0.88, baseline: 0.91, current: 0.86 }).verdict).toBe('breach');
+    expect(judge({ kind: 'relative', maxDegradation: 0.05 }, { comparator: 'lt', threshold: 0.88, baseline: 0.91, current: 0.87 }).verdict).toBe('ok');
   });
 
   it('Mann-Whitney flags a real shift and needs enough samples', () => {

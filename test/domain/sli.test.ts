@@ -38,7 +38,7 @@ describe('SLI assessment', () => {
     expect(overallVerdict([])).toBe('inconclusive');
   });
   it('judges with the SLI\'s configured judge, the same one analysis uses', () => {
-    const relative: SliSpec = { ...latency, judge: { kind: 'relative', factor: 2 } };
+    const relative: SliSpec = { ...latency, judge: { kind: 'relative', maxDegradation: 1 } };
     // Past the threshold but not twice the baseline: the relative judge says ok where absolute says breach.
     expect(assessSli(latency, { baseline: 200, current: 300 }).verdict).toBe('breach');
     expect(assessSli(relative, { baseline: 200, current: 300 })).toMatchObject({ verdict: 'ok' });
