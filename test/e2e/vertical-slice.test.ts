@@ -19,11 +19,12 @@ import { systemClock } from '../../src/runtime/system-clock.js';
 import { ACTION_APPROVE, ACTION_REJECT, ACTION_REJECT_REASON, BLOCK_REJECT_REASON, VIEW_REJECT } from '../../src/slack/ids.js';
 import { TEST_AUDIT_KEY } from '../support/audit-key.js';
 import { seedRegistry } from '../support/bot-fixture.js';
+import { alertmanagerDelivery } from '../support/fixtures.js';
 import { SlackDriver } from '../support/slack-driver.js';
 
 const SIGNING_SECRET = 'e2e-signing-secret-0123456789';
 const AM_TOKEN = 'alertmanager-token-0123456789';
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/fixtures/alertmanager/${name}`, import.meta.url), 'utf8')).body;
+const fixture = (name: string) => alertmanagerDelivery(name);
 
 let emu: SlackEmulator;
 let bot: Backstop;

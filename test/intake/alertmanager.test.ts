@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { alertmanagerPayload, normaliseAlertmanager } from '../../src/intake/alertmanager.js';
+import { alertmanagerDelivery } from '../support/fixtures.js';
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/fixtures/alertmanager/${name}`, import.meta.url), 'utf8')).body;
+const fixture = (name: string) => alertmanagerDelivery(name);
 
 describe('Alertmanager payload', () => {
   it('normalises the real Alertmanager 0.25 capture', () => {

@@ -3,11 +3,11 @@
  * entry: a new intake or interaction endpoint joins them by adding one entry here.
  */
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { signWebhook } from '../../src/adapters/http-webhook/adapter.js';
 import { AM_TOKEN, DEPLOY_TOKEN, GENERIC_SECRET, PD_SECRET } from '../support/bot-fixture.js';
+import { alertmanagerDelivery } from '../support/fixtures.js';
 
-export const alertmanagerFiring = () => JSON.parse(readFileSync(new URL('../../../shared/fixtures/alertmanager/firing-two-alerts.json', import.meta.url), 'utf8')).body;
+export const alertmanagerFiring = () => alertmanagerDelivery('firing-two-alerts.json');
 
 export interface IntakeEndpoint {
   name: string;

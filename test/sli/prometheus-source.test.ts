@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,10 +5,11 @@ import { assessSli } from '../../src/domain/judge.js';
 import type { SliSpec } from '../../src/domain/sli.js';
 import type { SliContext } from '../../src/ports/sli-source.js';
 import { PrometheusSliSource, type PrometheusSliSourceOptions } from '../../src/sli/prometheus-source.js';
+import { fixtureText } from '../support/fixtures.js';
 
-/** Real answers captured from Prometheus 2.42 (see shared/fixtures/README.md). */
+/** Real answers captured from Prometheus 2.42 (see test/fixtures/README.md). */
 function fixture(name: string): string {
-  return readFileSync(new URL(`../../../shared/fixtures/prometheus/${name}`, import.meta.url), 'utf8');
+  return fixtureText(`prometheus/${name}`);
 }
 
 // The instants the captures were taken at.
