@@ -48,7 +48,7 @@ export function pastThreshold(v: number, c: Comparator, t: number): boolean {
 }
 
 const finite = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
-const pct = (fraction: number) => `${fmt(fraction * 100)} %`;
+const pct = (fraction: number) => `${Number((fraction * 100).toPrecision(3))} %`;
 const signed = (v: number) => (v > 0 ? `+${fmt(v)}` : fmt(v));
 
 /** One measurement of one SLI under a judge. */
@@ -125,7 +125,8 @@ function sequentialJudge(j: { alpha: number; minSamples: number; minBaselineSamp
       : { verdict: 'no_data', reason: `pre-deploy samples do not vary (all ${fmt(flat)}), so there is no noise to measure a shift against; an absolute judge fits this SLI` };
   }
   const boundary = 1 / j.alpha;
-  const detail = `post-deploy mean ${fmt(r.currentMean)} vs baseline ${fmt(r.baselineMean)}: shift ${signed(r.shift)} (${signed(Number((r.shift / r.baselineSd).toFixed(1)))} sd, ${dir} is worse), ${r.n} samples`;
+  const overlap = r.inflation >= 1.5 ? ` (overlapping: worth ~${Math.max(1, Math.round(r.n / r.inflation))} independent)` : '';
+  const detail = `post-deploy mean ${fmt(r.currentMean)} vs baseline ${fmt(r.baselineMean)}: shift ${signed(r.shift)} (${signed(Number((r.shift / r.baselineSd).toFixed(1)))} sd, ${dir} is worse), ${r.n} samples${overlap}`;
   return r.breach
     ? { verdict: 'breach', reason: `sequential test: evidence Λ=${fmtLambda(r.logLambda)} ≥ ${fmt(boundary)} (1/alpha) that it got ${dir}; ${detail}` }
     : { verdict: 'ok', reason: `sequential test: evidence Λ=${fmtLambda(r.logLambda)} < ${fmt(boundary)} (1/alpha); ${detail}` };

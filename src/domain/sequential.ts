@@ -17,7 +17,11 @@
  *   Λ = 2·Φ(d·τ / √(v(v+τ²))) · √(v/(v+τ²)) · exp(d²τ² / (2v(v+τ²))).
  * One-sided: a move in the good direction never builds evidence. σ is a plug-in estimate from the
  * baseline, so the guarantee is approximate for short baselines (callers ask for enough samples).
- * Samples are treated as independent; autocorrelated metrics make every test here overconfident.
+ *
+ * Autocorrelation: a Prometheus `rate(…[5m])` read every minute gives overlapping samples, and
+ * treating them as independent made this test roll back about a quarter of unchanged deploys in
+ * simulation. So v uses the long-run variance (Newey-West, Bartlett weights, bandwidth √m) of the
+ * baseline instead of σ², never below σ²: independent samples lose nothing measurable.
  */
 export interface SequentialOptions {
   /** Bound on the probability of ever breaching when nothing changed. */
@@ -39,6 +43,8 @@ export interface SequentialResult {
   currentMean: number;
   /** mean(post) − mean(pre), in SLI units (sign as measured, not as bad/good). */
   shift: number;
+  /** Long-run variance over σ² (≥ 1): how much overlap between samples shrinks the evidence. */
+  inflation: number;
   n: number;
   m: number;
 }
@@ -49,6 +55,23 @@ export function sampleSd(xs: readonly number[]): number {
   if (xs.length < 2) return 0;
   const mu = mean(xs);
   return Math.sqrt(xs.reduce((s, x) => s + (x - mu) ** 2, 0) / (xs.length - 1));
+}
+
+/** Long-run variance of the series over its variance: 1 + 2Σ w_k ρ_k (Bartlett weights), at least 1. */
+export function varianceInflation(xs: readonly number[]): number {
+  const m = xs.length;
+  const mu = mean(xs);
+  const gamma = (k: number) => {
+    let s = 0;
+    for (let i = k; i < m; i++) s += (xs[i]! - mu) * (xs[i - k]! - mu);
+    return s / m;
+  };
+  const g0 = gamma(0);
+  if (!(g0 > 0)) return 1;
+  const bandwidth = Math.floor(Math.sqrt(m));
+  let lr = g0;
+  for (let k = 1; k <= bandwidth && k < m; k++) lr += 2 * (1 - k / (bandwidth + 1)) * gamma(k);
+  return Math.max(1, lr / g0);
 }
 
 /**
@@ -84,9 +107,10 @@ export function sequentialTest(baseline: readonly number[], current: readonly nu
   const currentMean = mean(current);
   const shift = currentMean - baselineMean;
   const dBad = o.bad === 'higher' ? shift : -shift;
-  const v = sd * sd * (1 / n + 1 / m);
+  const inflation = varianceInflation(baseline);
+  const v = sd * sd * inflation * (1 / n + 1 / m);
   const t2 = (o.tau * sd) ** 2;
   const logLambda = logMixtureRatio(dBad, v, t2);
   const logBoundary = Math.log(1 / o.alpha);
-  return { logLambda, logBoundary, breach: logLambda >= logBoundary, baselineMean, baselineSd: sd, currentMean, shift, n, m };
+  return { logLambda, logBoundary, breach: logLambda >= logBoundary, baselineMean, baselineSd: sd, currentMean, shift, inflation, n, m };
 }

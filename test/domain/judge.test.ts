@@ -102,6 +102,14 @@ describe('sequential judge', () => {
     expect(r.reason).toMatch(/post-deploy mean \S+ vs baseline \S+: shift/);
   });
 
+  it('says when overlapping samples count for fewer independent ones', () => {
+    const rnd = seededRandom(10);
+    const raw = Array.from({ length: 84 }, () => rnd.normal());
+    const smooth = raw.slice(0, 80).map((_, i) => 100 + 10 * raw.slice(i, i + 5).reduce((a, b) => a + b, 0) / 5);
+    const r = judge(seq, input('gt', { baselineSamples: smooth.slice(0, 60), currentSamples: smooth.slice(60) }));
+    expect(r.reason).toMatch(/20 samples \(overlapping: worth ~\d+ independent\)/);
+  });
+
   it('waits for minSamples post-deploy samples and for enough baseline to estimate the noise', () => {
     expect(judge(seq, input('gt', samples(7, 100, 2)))).toMatchObject({ verdict: 'no_data', reason: expect.stringContaining('2 of 3 post-deploy samples') });
     expect(judge(seq, input('gt', samples(7, 100, 5, 12)))).toMatchObject({ verdict: 'no_data', reason: expect.stringContaining('12 of 30 pre-deploy samples') });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { logMixtureRatio, sampleSd, sequentialTest } from '../../src/domain/sequential.js';
+import { logMixtureRatio, sampleSd, sequentialTest, varianceInflation } from '../../src/domain/sequential.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 /** Λ by brute force: the Gaussian likelihood ratio of a shift θ, averaged over a half-normal prior of scale τ. */
@@ -61,6 +61,21 @@ describe('mixture SPRT statistic', () => {
     const shortScaled = centre(short, 0).map((x) => (x * sdLong) / sampleSd(short));
     const o = { alpha: 0.05, tau: 1, bad: 'higher' as const };
     expect(sequentialTest(shortScaled, post, o)!.logLambda).toBeLessThan(sequentialTest(centre(long, 0), post, o)!.logLambda);
+  });
+
+  it('counts overlapping samples (a rate over 5 min read every minute) for less than independent ones', () => {
+    const rnd = seededRandom(9);
+    const raw = Array.from({ length: 244 }, () => rnd.normal());
+    const iid = raw.slice(0, 240);
+    const overlapping = iid.map((_, i) => raw.slice(i, i + 5).reduce((a, b) => a + b, 0) / 5);
+    expect(varianceInflation(iid)).toBeGreaterThanOrEqual(1);
+    expect(varianceInflation(overlapping)).toBeGreaterThan(2 * varianceInflation(iid));
+    // Same baseline sd and mean, same post-deploy samples: the overlapping baseline yields less evidence.
+    const scale = (xs: number[]) => xs.map((x) => x / sampleSd(xs));
+    const post = Array.from({ length: 10 }, () => 1 + rnd.normal());
+    const o = { alpha: 0.05, tau: 1, bad: 'higher' as const };
+    const centred = (xs: number[]) => xs.map((x) => x - xs.reduce((a, b) => a + b, 0) / xs.length);
+    expect(sequentialTest(centred(scale(overlapping)), post, o)!.logLambda).toBeLessThan(sequentialTest(centred(scale(iid)), post, o)!.logLambda);
   });
 
   it('has nothing to say without noise in the baseline or without samples', () => {
