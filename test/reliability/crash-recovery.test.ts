@@ -16,6 +16,7 @@ import { AuditLog } from '../../src/store/audit-log.js';
 import { openDb } from '../../src/store/db.js';
 import { TEST_AUDIT_KEY } from '../support/audit-key.js';
 import { AM_TOKEN, BOT_TOKEN, CHANNEL, policyYaml, seedRegistry, SIGNING_SECRET, startEmulator, USERS } from '../support/bot-fixture.js';
+import { stopAllChildren, stopChild, trackForTest } from '../support/children.js';
 import { freePort } from '../support/net.js';
 import { SlackDriver } from '../support/slack-driver.js';
 import { alertmanagerFiring } from './endpoints.js';
@@ -24,10 +25,14 @@ let emu: SlackEmulator;
 beforeAll(async () => {
   emu = await startEmulator();
 });
-afterAll(() => emu?.stop());
+afterAll(async () => {
+  await stopAllChildren();
+  await emu?.stop();
+});
 
+/** A bot child, stopped when the test finishes whatever happens to it (SIGTERM, then SIGKILL after 5 s). */
 function startBot(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  return trackForTest(spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] }));
 }
 
 async function ready(url: string, child: ChildProcess): Promise<void> {
@@ -129,8 +134,7 @@ describe.each<[Checkpoint, string]>([
         db.close();
       }
     } finally {
-      second.kill('SIGTERM');
-      await died(second);
+      await stopChild(second);
     }
   }, 60_000);
 });

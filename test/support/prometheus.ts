@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isRunning, stopChild, track } from './children.js';
 
 /** Debian's `prometheus` package (2.42) installs both. */
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
@@ -108,7 +109,8 @@ export async function startPrometheus(openMetrics: string, opts: { readyTimeoutM
 
 async function serve(o: { dir: string; dataDir: string; config: string; port: number; readyTimeoutMs: number }): Promise<RealPrometheus> {
   const baseUrl = `http://127.0.0.1:${o.port}`;
-  const child = spawn(
+  // Tracked: killed when the test worker ends (even by SIGTERM), if no afterAll got to dispose of it.
+  const child = track(spawn(
     PROMETHEUS_BIN,
     [
       `--config.file=${o.config}`,
@@ -117,32 +119,18 @@ async function serve(o: { dir: string; dataDir: string; config: string; port: nu
       `--web.listen-address=127.0.0.1:${o.port}`,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  ));
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-20_000);
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let spawnError: Error | undefined;
   child.once('error', (err) => {
     spawnError = err;
   });
-  // If the test process dies without stopping it, do not leave Prometheus behind.
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-
-  const stop = async (): Promise<void> => {
-    process.removeListener('exit', killOnExit);
-    if (!isRunning(child)) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = (): Promise<void> => stopChild(child, 5_000);
 
   const deadline = Date.now() + o.readyTimeoutMs;
   for (;;) {
@@ -173,10 +161,6 @@ async function serve(o: { dir: string; dataDir: string; config: string; port: nu
   };
 }
 
-function isRunning(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null && child.pid !== undefined;
-}
-
 async function isReady(baseUrl: string): Promise<boolean> {
   try {
     const res = await fetch(`${baseUrl}/-/ready`, { signal: AbortSignal.timeout(1_000) });
@@ -199,9 +183,10 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(bin: string, args: string[]): Promise<string> {
+/** Runs `bin` to completion; SIGKILLed if it takes longer than `timeoutMs`. */
+function run(bin: string, args: string[], timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' }));
     let output = '';
     child.stdout?.on('data', (c: Buffer) => (output += c.toString('utf8')));
     child.stderr?.on('data', (c: Buffer) => (output += c.toString('utf8')));
