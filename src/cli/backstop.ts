@@ -19,7 +19,9 @@ const USAGE = `usage:
   backstop registry …            manage the embedded local model registry (run without args for help;
                                  --create to make BACKSTOP_DB if it does not exist)
   backstop drill <scenario>      run a game-day drill headless against the local Slack emulator
-  backstop drill report|list     recent drills and their trend; shipped scenarios`;
+  backstop drill report|list     recent drills and their trend; shipped scenarios
+  backstop backtest --policy FILE --service NAME --deploy-at ISO (--series FILE | --from ISO --to ISO)
+                                 replay recorded SLI data through the bot's analysis: what it would have done`;
 
 export function run(argv: string[], env: Record<string, string | undefined>, out: (l: string) => void, err: (l: string) => void): number {
   const [group, verb, ...rest] = argv;
@@ -66,6 +68,7 @@ export function run(argv: string[], env: Record<string, string | undefined>, out
       db?.close();
     }
   }
+  if (group === 'backtest') { void import('../backtest/cli.js').then((m) => m.runBacktestCli(argv.slice(1), out, err)); return 0; }
   if (group === 'drill') { void import('./drill.js').then((m) => m.runDrillCli(argv.slice(1), env, out, err)); return 0; }
   err(USAGE);
   return 2;
