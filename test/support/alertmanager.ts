@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { isRunning, stopChild, track } from './children.js';
 import { freePort } from './net.js';
 
 const run = promisify(execFile);
@@ -36,8 +37,15 @@ export class RealAlertmanager {
     ].join('\n'));
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
-    this.proc = spawn(ALERTMANAGER_BIN, [`--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: 'ignore' });
+    // Tracked: killed when the test worker ends, even if no afterAll gets to call stop().
+    const proc = track(spawn(ALERTMANAGER_BIN, [`--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: 'ignore' }));
+    this.proc = proc;
+    let spawnError: Error | undefined;
+    proc.once('error', (err) => {
+      spawnError = err;
+    });
     for (let i = 0; i < 100; i++) {
+      if (spawnError || !isRunning(proc)) break;
       try {
         if ((await fetch(`${this.url}/-/ready`)).ok) return;
       } catch {
@@ -45,7 +53,8 @@ export class RealAlertmanager {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error('alertmanager did not become ready');
+    await this.stop();
+    throw new Error(`alertmanager did not become ready${spawnError ? `: ${spawnError.message}` : ''}`);
   }
 
   /** `amtool alert add`; an `end` at or before now resolves the alert. */
@@ -54,13 +63,11 @@ export class RealAlertmanager {
     if (opts.summary) args.push(`--annotation=summary=${opts.summary}`);
     if (opts.start) args.push(`--start=${opts.start}`);
     if (opts.end) args.push(`--end=${opts.end}`);
-    await run(AMTOOL_BIN, args);
+    await run(AMTOOL_BIN, args, { timeout: 30_000, killSignal: 'SIGKILL' });
   }
 
+  /** SIGTERM, then SIGKILL if Alertmanager has not exited within 5 s. */
   async stop(): Promise<void> {
-    if (!this.proc || this.proc.exitCode !== null) return;
-    const exited = new Promise((r) => this.proc!.once('exit', r));
-    this.proc.kill('SIGTERM');
-    await exited;
+    if (this.proc) await stopChild(this.proc);
   }
 }
