@@ -1,0 +1,12 @@
+import type { CallLog } from '../call-log.js';
+import type { Handler } from '../api-result.js';
+import type { Faults } from '../faults.js';
+import type { Workspace } from '../workspace.js';
+
+/** What the HTTP layer serves from: the workspace, its methods, and the test's faults and log. */
+export interface EmulatorContext {
+  readonly ws: Workspace;
+  readonly methods: Readonly<Record<string, Handler>>;
+  readonly faults: Faults;
+  readonly calls: CallLog;
+}
