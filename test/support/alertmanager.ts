@@ -10,21 +10,28 @@ const run = promisify(execFile);
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
 export const AMTOOL_BIN = '/usr/bin/amtool';
 
+/** Route timings (Alertmanager durations such as `1s`, `500ms`). */
+export interface RouteTiming {
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+}
+
 /** A real Alertmanager (Debian package) whose webhook receiver points at the bot. */
 export class RealAlertmanager {
   private proc?: ChildProcess;
   url = '';
 
-  async start(webhookUrl: string, token: string): Promise<void> {
+  async start(webhookUrl: string, token: string, timing: RouteTiming = {}): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'backstop-am-'));
     const config = join(dir, 'alertmanager.yml');
     writeFileSync(config, [
       'route:',
       '  receiver: backstop',
       '  group_by: [alertname, service]',
-      '  group_wait: 1s',
-      '  group_interval: 2s',
-      '  repeat_interval: 4s',
+      `  group_wait: ${timing.groupWait ?? '1s'}`,
+      `  group_interval: ${timing.groupInterval ?? '2s'}`,
+      `  repeat_interval: ${timing.repeatInterval ?? '4s'}`,
       'receivers:',
       '  - name: backstop',
       '    webhook_configs:',
@@ -64,6 +71,25 @@ export class RealAlertmanager {
     if (opts.start) args.push(`--start=${opts.start}`);
     if (opts.end) args.push(`--end=${opts.end}`);
     await run(AMTOOL_BIN, args, { timeout: 30_000, killSignal: 'SIGKILL' });
+  }
+
+  /** Several alerts in one API call, so their groups start (and flush) together. */
+  async post(alerts: { labels: Record<string, string>; annotations?: Record<string, string>; startsAt?: string }[]): Promise<void> {
+    const res = await fetch(`${this.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
+    if (!res.ok) throw new Error(`alertmanager refused the alerts: ${res.status} ${await res.text()}`);
+  }
+
+  /** A sample of Alertmanager's own /metrics, e.g. `alertmanager_notifications_total{integration="webhook"}`; 0 when absent. */
+  async metric(name: string, labels: Record<string, string>): Promise<number> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+    for (const line of text.split('\n')) {
+      const m = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (m?.[1] !== name) continue;
+      const have = (m[2] ?? '').split(',');
+      if (wanted.every((w) => have.includes(w))) return Number(m[3]);
+    }
+    return 0;
   }
 
   /** SIGTERM, then SIGKILL if Alertmanager has not exited within 5 s. */
