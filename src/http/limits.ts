@@ -13,7 +13,7 @@ export const BODY_LIMIT = 1_048_576;
 export const KEEP_ALIVE_TIMEOUT_MS = 310_000;
 
 /**
- * Since Node 18 both timers start when a request's first byte arrives, not when the connection
+ * In Node 20 both timers start when a request's first byte arrives, not when the connection
  * goes idle, so they need not exceed the keep-alive timeout. They cut off clients that send
  * headers or a body slowly enough to pin connections (Node's defaults: 60 s and 5 min).
  */
