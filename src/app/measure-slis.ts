@@ -1,5 +1,5 @@
 import type { ResolvedService } from '../config/policy.js';
-import { assessSli, type Measured } from '../domain/judge.js';
+import { assessSli, needsSamples, type Measured } from '../domain/judge.js';
 import type { SliReading, SliSpec } from '../domain/sli.js';
 import { sparkline } from '../domain/sparkline.js';
 import type { SliContext, SliSource } from '../ports/sli-source.js';
@@ -38,8 +38,8 @@ async function measureOne(source: SliSource, sli: SliSpec, svc: ResolvedService,
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }
-  if ('error' in measured || sli.judge?.kind !== 'mann-whitney') return measured;
-  if (!source.range) return { error: `the ${source.kind} source keeps no history, which a Mann-Whitney judge needs` };
+  if ('error' in measured || !needsSamples(sli.judge)) return measured;
+  if (!source.range) return { error: `the ${source.kind} source keeps no history, which a ${sli.judge!.kind} judge needs` };
   // Baseline samples strictly before the deploy; current samples only after it.
   const since = ctx.currentSince && ctx.currentSince.getTime() < now.getTime() ? ctx.currentSince : new Date(now.getTime() - HOUR);
   const span = Math.min(HOUR, Math.max(now.getTime() - since.getTime(), stepSeconds * 1000));

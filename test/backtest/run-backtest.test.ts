@@ -65,6 +65,14 @@ describe('runBacktest', () => {
     expect(r.events.some((e) => e.type === 'trigger')).toBe(true);
   });
 
+  it('gives a sequential judge its samples too, so it reaches a verdict instead of waiting forever', async () => {
+    const policy = examplePolicy([['        threshold: 0.88\n', '        threshold: 0.88\n        judge: { kind: sequential, minBaselineSamples: 10 }\n']]);
+    const r = await replay(policy, csv((t) => (minute(t) >= 5 ? 0.81 : 0.93 - ((minute(t) + 40) % 4) / 1000)));
+    const breach = r.measurements.find((m) => m.sli === 'accuracy' && m.verdict === 'breach');
+    expect(breach?.reason).toMatch(/^sequential test: evidence Λ=.* that it got lower/);
+    expect(r.events.some((e) => e.type === 'trigger')).toBe(true);
+  });
+
   it('treats empty values and NaN as no data, and escalates once per streak', async () => {
     const r = await replay(examplePolicy(), csv((t) => (minute(t) >= 3 && minute(t) < 8 ? (minute(t) % 2 ? 'NaN' : '') : 0.93)));
     expect(r.measurements.filter((m) => m.sli === 'accuracy' && m.verdict === 'no_data').map((m) => m.at.slice(11, 16))).toEqual(['10:03', '10:04', '10:05', '10:06', '10:07']);
