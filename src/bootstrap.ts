@@ -9,7 +9,7 @@ import type { Checkpoint } from './ports/checkpoint.js';
 import { AnalysisScheduler } from './app/analysis-scheduler.js';
 import { AutoExecuteTimers } from './app/auto-execute-timers.js';
 import { autoExecuteDue, expireProposals } from './app/expire-proposals.js';
-import { OutboxDrainer, SLACK_PACING, type DrainerOptions } from './app/outbox-drainer.js';
+import { OutboxDrainer, SLACK_PACING, type DrainerOptions } from './slack/outbox-drainer.js';
 import { recover } from './app/recover.js';
 import type { Env } from './config/env.js';
 import { resolveService, type Policy } from './config/policy.js';

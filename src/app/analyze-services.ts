@@ -1,6 +1,5 @@
 import type { ResolvedService } from '../config/policy.js';
 import { becameBlind, evaluateSeries, type SeriesVerdict } from '../domain/analysis.js';
-import { whoMayApprove } from '../domain/approval.js';
 import type { Incident } from '../domain/incident.js';
 import { fillFromDeploys } from '../domain/deploy-history.js';
 import type { Deps } from './deps.js';
@@ -57,13 +56,12 @@ export async function analyzeService(deps: Deps, svc: ResolvedService): Promise<
 function escalateBlind(deps: Deps, svc: ResolvedService, incident: Incident | undefined, blind: { sli: string; reason: string }[]): void {
   const live = deps.store.proposals.liveFor(svc.name);
   const channelId = incident?.channelId ?? svc.channel ?? svc.decision?.escalationChannel ?? null;
-  const lines = blind.map((b) => `• *${b.sli}*: ${b.reason}`).join('\n');
-  const text = `👀 *${svc.name}: Backstop cannot see, and will not act.*\n${lines}\nNothing will be rolled back automatically until the SLIs can be measured again. Paging: ${whoMayApprove(svc.approvers)}.`;
   if (!channelId) deps.log.error({ service: svc.name, blind }, 'analysis is blind and no channel is configured to say so (set the service channel or decision.escalationChannel)');
   else deps.log.warn({ service: svc.name, blind, channelId }, 'analysis is blind');
   deps.store.tx(() => recordStep(deps, {
-    incidentId: incident?.id ?? null, proposalId: live?.id ?? null, actor: 'policy', action: 'analysis.blind', text,
-    details: { slis: blind }, channelId: live ? undefined : (channelId ?? undefined),
+    incidentId: incident?.id ?? null, proposalId: live?.id ?? null, actor: 'policy',
+    fact: { action: 'analysis.blind', service: svc.name, slis: blind, notify: svc.approvers },
+    channelId: live ? undefined : (channelId ?? undefined),
   }));
   deps.kickOutbox();
 }
@@ -81,7 +79,7 @@ async function triggerRollback(deps: Deps, svc: ResolvedService, incident: Incid
     const now = deps.clock.now().toISOString();
     const created: Incident = { id: deps.ids.next('inc'), service: svc.name, status: 'open', title: `SLI degradation: ${reason}`.slice(0, 300), severity: null, channelId: null, openedAt: now, resolvedAt: null, resolvedBy: null, postmortemPath: null };
     deps.store.incidents.insert(created);
-    recordStep(deps, { incidentId: created.id, proposalId: null, actor: 'policy', action: 'incident.opened', text: `🚨 Incident ${created.id} opened by analysis for ${svc.name}: ${reason}` });
+    recordStep(deps, { incidentId: created.id, proposalId: null, actor: 'policy', fact: { action: 'incident.opened', incidentId: created.id, service: svc.name, title: reason, by: { kind: 'analysis' } } });
     return created;
   });
   await proposeRollback(deps, opened.id, { requestedBy: 'policy', reason, trigger: 'analysis' });

@@ -34,7 +34,7 @@ export function applyTransition(
     const effects = r.effects ?? [];
     for (const e of effects) {
       if (e.type === 'announce') {
-        recordStep(deps, { incidentId: toWrite.incidentId, proposalId, actor: e.action === 'proposal.expired' ? 'backstop' : actor, action: e.action, text: e.text, details: { state: toWrite.state, ...details } });
+        recordStep(deps, { incidentId: toWrite.incidentId, proposalId, actor: e.fact.action === 'proposal.expired' ? 'backstop' : actor, fact: e.fact, details: { state: toWrite.state, ...details } });
       }
     }
     deps.store.outbox.enqueue('update_proposal', { proposalId, incidentId: toWrite.incidentId }, { text: 'update' }, deps.clock.now().toISOString());

@@ -1,4 +1,3 @@
-import { whoMayApprove } from '../domain/approval.js';
 import { overallVerdict } from '../domain/sli.js';
 import type { Proposal } from '../domain/proposal.js';
 import type { ExecuteOutcome, ExecuteRequest } from '../ports/rollback-adapter.js';
@@ -69,17 +68,16 @@ export async function performExecution(deps: Deps, p: Proposal): Promise<void> {
   const attempts = deps.store.executions.get(proposalId)?.attempts ?? 1;
   const details = { plan: steps, attempts };
   const at = deps.clock.now().toISOString();
-  const page = svc ? ` cc ${whoMayApprove(svc.approvers)}` : '';
   let done;
   if (outcome.ok) {
     done = applyTransition(deps, proposalId, { type: 'execution_succeeded', detail: outcome.detail }, 'backstop', details, () => deps.store.executions.finish(proposalId, at, 'succeeded', null));
   } else if (outcome.code === 'target_moved') {
     const current = outcome.current ?? null;
-    done = applyTransition(deps, proposalId, { type: 'target_moved', current, detail: outcome.message, notify: page.trim() }, 'backstop', { ...details, current }, () => deps.store.executions.finish(proposalId, at, 'failed', outcome.message));
+    done = applyTransition(deps, proposalId, { type: 'target_moved', current, detail: outcome.message, ...(svc ? { notify: svc.approvers } : {}) }, 'backstop', { ...details, current }, () => deps.store.executions.finish(proposalId, at, 'failed', outcome.message));
     log.warn({ current, expectedFrom: p.fromVersion }, 'target moved since the proposal; nothing executed');
   } else {
-    const detail = `${outcome.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})${page}`;
-    done = applyTransition(deps, proposalId, { type: 'execution_failed', detail }, 'backstop', details, () => deps.store.executions.finish(proposalId, at, 'failed', outcome.message));
+    const detail = `${outcome.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
+    done = applyTransition(deps, proposalId, { type: 'execution_failed', detail, ...(svc ? { notify: svc.approvers } : {}) }, 'backstop', details, () => deps.store.executions.finish(proposalId, at, 'failed', outcome.message));
   }
   log.info({ ok: outcome.ok, attempts }, 'rollback execution finished');
   if (done.ok) carryOut(deps, proposalId, done.effects);
@@ -105,14 +103,14 @@ async function withRetries(deps: Deps, p: Proposal, what: string, call: () => Pr
     const last = !outcome.retryable || attempt === executeAttempts;
     const wait = executeBackoff * 2 ** (attempt - 1);
     const message = outcome.message;
-    const next = last ? (outcome.retryable ? 'no attempts left' : 'not retried: the target refused it') : `retrying in ${seconds(wait)}`;
+    const retryable = outcome.retryable;
     deps.log.warn({ proposalId: p.id, attempt, wait: last ? null : wait, error: message }, 'rollback attempt failed');
     deps.store.tx(() => {
       deps.store.executions.failedAttempt(p.id, message);
       recordStep(deps, {
-        incidentId: p.incidentId, proposalId: p.id, actor: 'backstop', action: 'execution.attempt_failed',
-        text: `⚠️ ${capitalise(what)} attempt ${attempt} of ${executeAttempts} failed: ${message}; ${next}.`,
-        details: { attempt, of: executeAttempts, retryable: outcome.ok ? false : outcome.retryable, error: message, retryInMs: last ? null : wait },
+        incidentId: p.incidentId, proposalId: p.id, actor: 'backstop',
+        fact: { action: 'execution.attempt_failed', what, attempt, of: executeAttempts, error: message, next: !last ? 'retry' : retryable ? 'exhausted' : 'refused', retryInMs: last ? null : wait },
+        details: { attempt, of: executeAttempts, retryable, error: message, retryInMs: last ? null : wait },
       });
     });
     deps.kickOutbox();
@@ -120,12 +118,4 @@ async function withRetries(deps: Deps, p: Proposal, what: string, call: () => Pr
     await deps.clock.sleep(wait);
   }
   return outcome;
-}
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toPrecision(3))} s`;
-}
-
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -75,7 +75,7 @@ function openIncident(deps: Deps, service: string, a: Alert, now: string): Incid
     channelId: null, openedAt: now, resolvedAt: null, resolvedBy: null, postmortemPath: null,
   };
   deps.store.incidents.insert(incident);
-  recordStep(deps, { incidentId: incident.id, proposalId: null, actor: a.source, action: 'incident.opened', text: `🚨 Incident ${incident.id} opened for ${service}: ${incident.title}` });
+  recordStep(deps, { incidentId: incident.id, proposalId: null, actor: a.source, fact: { action: 'incident.opened', incidentId: incident.id, service, title: incident.title, by: { kind: 'alert' } } });
   return incident;
 }
 

@@ -67,14 +67,14 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
   } catch (err) {
     const message = `Cannot read versions from ${deps.adapter(svc.name).describe()}: ${errorText(err)}`;
     log.warn({ err }, 'reading versions failed');
-    deps.store.tx(() => recordStep(deps, { incidentId, proposalId: null, actor: 'backstop', action: 'proposal.not_possible', text: `⚠️ ${message}. No rollback proposed; follow the runbook.` }));
+    deps.store.tx(() => recordStep(deps, { incidentId, proposalId: null, actor: 'backstop', fact: { action: 'proposal.not_possible', problem: 'target_error', message } }));
     deps.kickOutbox();
     return { ok: false, code: 'target_error', message };
   }
   if (req.target) versions = { ...versions, current: req.target.from ?? versions.current, lastGood: req.target.to };
   if (!versions.lastGood || versions.lastGood === versions.current) {
     const message = `No known-good version to roll ${svc.name} back to (current: ${versions.current ?? 'unknown'}).`;
-    deps.store.tx(() => recordStep(deps, { incidentId, proposalId: null, actor: 'backstop', action: 'proposal.not_possible', text: `⚠️ ${message} Roll forward or pick a version by hand.` }));
+    deps.store.tx(() => recordStep(deps, { incidentId, proposalId: null, actor: 'backstop', fact: { action: 'proposal.not_possible', problem: 'no_target', message } }));
     deps.kickOutbox();
     return { ok: false, code: 'no_target', message };
   }
@@ -110,18 +110,17 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
     if (raced) return raced;
     deps.store.proposals.insert(proposal);
     deps.store.outbox.enqueue('update_proposal', { proposalId: proposal.id, incidentId }, { text: 'proposal' }, proposal.createdAt);
-    const sliText = readings.map((r) => `${r.name} ${fmt(r.current)} (${r.verdict.replace('_', ' ')}: ${r.reason}; breach if ${comparatorSymbol(r.comparator)} ${fmt(r.threshold)})`).join(', ');
     recordStep(deps, {
-      incidentId, proposalId: proposal.id, actor: req.requestedBy, action: 'proposal.created',
-      text: `📋 Proposed rollback of ${svc.name} ${proposal.fromVersion ?? 'unknown'} → ${proposal.toVersion} (${req.reason}). SLIs: ${sliText}. Needs ${proposal.requiredApprovals} approval(s) before ${proposal.expiresAt}.`,
+      incidentId, proposalId: proposal.id, actor: req.requestedBy,
+      fact: { action: 'proposal.created', service: svc.name, from: proposal.fromVersion, to: proposal.toVersion, reason: req.reason, readings, required: proposal.requiredApprovals, expiresAt: proposal.expiresAt },
       details: { from: proposal.fromVersion, to: proposal.toVersion, sli: readings, requiredApprovals: proposal.requiredApprovals, plan: plan.steps, baselineAt: proposal.baselineAt },
     });
     if (!preflight.ok) {
-      recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'backstop', action: 'preflight.failed', text: `⛔ Pre-flight failed for ${proposal.toVersion}: ${preflight.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')}. This rollback cannot be approved; fix the target or roll forward.` });
+      recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'backstop', fact: { action: 'preflight.failed', to: proposal.toVersion, checks: preflight.checks.filter((c) => !c.ok) } });
     } else if (proposal.automatic) {
-      recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'policy', action: 'proposal.automatic', text: `🤖 Automatic rollback at ${proposal.autoExecuteAt} unless an approver presses *Stop*. Why: ${req.reason}.` });
+      recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'policy', fact: { action: 'proposal.automatic', at: proposal.autoExecuteAt!, reason: req.reason } });
     } else if (outcome.refusal) {
-      recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'policy', action: 'automatic.refused', text: `Automatic rollback is not allowed now (${outcome.refusal}); waiting for approvers instead.` });
+      recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'policy', fact: { action: 'automatic.refused', refusal: outcome.refusal } });
     }
     return undefined;
   });

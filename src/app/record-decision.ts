@@ -1,10 +1,12 @@
 import { checkApprover, type ApproverPolicy, type OnCallFacts } from '../domain/approval.js';
+import type { Said } from '../domain/said.js';
 import type { Deps } from './deps.js';
 import { applyTransition } from './apply-transition.js';
 import { carryOut } from './carry-out.js';
 import { recordStep } from './record-step.js';
 
-export type DecisionResult = { ok: true; message: string } | { ok: false; code: string; message: string };
+/** What to tell the clicker; Said, because a refusal names who may approve. */
+export type DecisionResult = { ok: true; message: Said } | { ok: false; code: string; message: Said };
 
 /**
  * An approver's click on Approve or Reject. Eligibility is checked against the policy
@@ -21,9 +23,9 @@ export interface DecisionRequest {
 
 export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<DecisionResult> {
   const proposal = deps.store.proposals.get(req.proposalId);
-  if (!proposal) return { ok: false, code: 'not_found', message: `No proposal ${req.proposalId}.` };
+  if (!proposal) return { ok: false, code: 'not_found', message: [`No proposal ${req.proposalId}.`] };
   const svc = deps.service(proposal.service);
-  if (!svc) return { ok: false, code: 'unknown_service', message: `Service ${proposal.service} is no longer in the policy; nothing can be approved.` };
+  if (!svc) return { ok: false, code: 'unknown_service', message: [`Service ${proposal.service} is no longer in the policy; nothing can be approved.`] };
 
   // An edited button value (another proposal's id) must not decide that other proposal.
   const fromElsewhere = req.from && ((req.from.channelId && req.from.channelId !== proposal.channelId) || (req.from.messageTs && proposal.messageTs && req.from.messageTs !== proposal.messageTs));
@@ -32,7 +34,7 @@ export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<
       at: deps.clock.now().toISOString(), incidentId: proposal.incidentId, proposalId: proposal.id, actor: req.user, action: `${req.decision}.refused`,
       details: { code: 'wrong_message', channel: req.from?.channelId ?? null, messageTs: req.from?.messageTs ?? null },
     }));
-    return { ok: false, code: 'wrong_message', message: 'This button does not belong to that proposal; use the buttons on the proposal message itself.' };
+    return { ok: false, code: 'wrong_message', message: ['This button does not belong to that proposal; use the buttons on the proposal message itself.'] };
   }
   const members = new Map<string, string[]>();
   for (const g of svc.approvers.groups) {
@@ -45,8 +47,8 @@ export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<
   const check = checkApprover(req.user, proposal.requestedBy, svc.approvers, members, await onCallFacts(deps, svc.approvers, req.user, members));
   if (!check.ok) {
     deps.store.tx(() => recordStep(deps, {
-      incidentId: proposal.incidentId, proposalId: proposal.id, actor: req.user, action: `${req.decision}.refused`,
-      text: `🚫 <@${req.user}> tried to ${req.decision} but was refused: ${check.code.replaceAll('_', ' ')}.`,
+      incidentId: proposal.incidentId, proposalId: proposal.id, actor: req.user,
+      fact: { action: req.decision === 'approve' ? 'approve.refused' : 'reject.refused', user: req.user, code: check.code },
       details: { code: check.code },
     }));
     deps.kickOutbox();
@@ -57,7 +59,7 @@ export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<
     ? { type: 'approve' as const, user: req.user }
     : { type: 'reject' as const, user: req.user, reason: req.reason?.trim() || 'no reason given' };
   const applied = applyTransition(deps, proposal.id, event, req.user);
-  if (!applied.ok) return applied;
+  if (!applied.ok) return { ok: false, code: applied.code, message: [applied.message] };
   if (applied.proposal.state === 'approved') deps.checkpoint?.('approved');
   carryOut(deps, proposal.id, applied.effects);
   const p = applied.proposal;
@@ -66,7 +68,7 @@ export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<
     : p.state === 'approved'
       ? `Your approval completed the quorum: rolling back ${p.service} to ${p.toVersion}.`
       : `Approval recorded (${p.approvals.length}/${p.requiredApprovals}).`;
-  return { ok: true, message };
+  return { ok: true, message: [message] };
 }
 
 /** Asks PagerDuty who is on call only when the cheaper rules did not already decide. */

@@ -1,4 +1,3 @@
-import { whoMayApprove } from '../domain/approval.js';
 import type { Proposal } from '../domain/proposal.js';
 import type { Deps } from './deps.js';
 import { applyTransition } from './apply-transition.js';
@@ -42,12 +41,11 @@ async function reconcile(deps: Deps, p: Proposal): Promise<void> {
   log.warn('execution was interrupted by a restart; reading the target back instead of running it again');
   const rb = await awaitReadBack(deps.clock, deps.adapter(p.service), p.toVersion, { timeoutMs: svc?.readBackTimeout ?? 120_000, intervalMs: svc?.readBackInterval ?? 5_000 });
   const at = deps.clock.now().toISOString();
-  const cc = svc ? ` cc ${whoMayApprove(svc.approvers)}` : '';
   const details = { readBack: { status: rb.status, version: rb.version, detail: rb.detail }, readBackPolls: rb.polls };
   const r = rb.status === 'confirmed'
     ? applyTransition(deps, p.id, { type: 'execution_succeeded', detail: `Backstop restarted during execution; the target reports ${p.toVersion} (${rb.detail})` }, 'backstop', details,
       () => deps.store.executions.finish(p.id, at, 'reconciled', null))
-    : applyTransition(deps, p.id, { type: 'execution_failed', detail: `Backstop restarted during execution and the target does not report ${p.toVersion} (${rb.detail}); not retried automatically, check it by hand${cc}` }, 'backstop', details,
+    : applyTransition(deps, p.id, { type: 'execution_failed', detail: `Backstop restarted during execution and the target does not report ${p.toVersion} (${rb.detail}); not retried automatically, check it by hand`, ...(svc ? { notify: svc.approvers } : {}) }, 'backstop', details,
       () => deps.store.executions.finish(p.id, at, 'reconciled', `interrupted; ${rb.detail}`));
   if (rb.status === 'confirmed') log.info({ readBack: rb }, 'interrupted execution had landed; verifying');
   else log.error({ readBack: rb }, 'interrupted execution did not land within the read-back window; approvers told');

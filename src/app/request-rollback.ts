@@ -24,7 +24,7 @@ export async function requestRollback(deps: Deps, req: { service: string; user: 
       channelId: null, openedAt: now, resolvedAt: null, resolvedBy: null, postmortemPath: null,
     };
     deps.store.incidents.insert(created);
-    recordStep(deps, { incidentId: created.id, proposalId: null, actor: req.user, action: 'incident.opened', text: `🚨 Incident ${created.id} opened by <@${req.user}> for ${svc.name}: ${req.reason}` });
+    recordStep(deps, { incidentId: created.id, proposalId: null, actor: req.user, fact: { action: 'incident.opened', incidentId: created.id, service: svc.name, title: req.reason, by: { kind: 'user', user: req.user } } });
     return created;
   });
   return proposeRollback(deps, incident.id, { requestedBy: req.user, reason: req.reason });

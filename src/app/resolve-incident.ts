@@ -24,8 +24,8 @@ export async function resolveIncident(deps: Deps, incidentId: string, by: { kind
     }
     const proposal = deps.store.proposals.forIncident(incidentId).at(-1);
     recordStep(deps, {
-      incidentId, proposalId: proposal?.id ?? null, actor, action: 'incident.resolved',
-      text: by.kind === 'alerts' ? '✅ All alerts resolved: incident closed.' : `✅ Incident resolved by <@${by.user}>.`,
+      incidentId, proposalId: proposal?.id ?? null, actor,
+      fact: { action: 'incident.resolved', by: by.kind === 'alerts' ? { kind: 'alerts' } : { kind: 'user', user: by.user } },
     });
     return { ok: true, message: `Incident ${incidentId} resolved.` };
   });
@@ -59,8 +59,8 @@ export async function writePostmortemIfDue(deps: Deps, incidentId: string): Prom
     deps.store.incidents.setPostmortemPath(incidentId, file);
     const last = proposals.at(-1);
     recordStep(deps, {
-      incidentId, proposalId: last?.id ?? null, actor: 'backstop', action: 'postmortem.drafted',
-      text: `📝 *Postmortem draft* (also written to \`${file}\`)\n\n${markdown}`,
+      incidentId, proposalId: last?.id ?? null, actor: 'backstop',
+      fact: { action: 'postmortem.drafted', path: file, markdown },
       details: { path: file },
     });
     return true;

@@ -1,36 +1,39 @@
 import { checkApprover } from '../domain/approval.js';
+import { joinSaid, said, user as mention, type Said } from '../domain/said.js';
 import type { Deps } from './deps.js';
 import { applyTransition } from './apply-transition.js';
 import { carryOut } from './carry-out.js';
 import { proposeRollback, type ProposeResult } from './propose-rollback.js';
 
-export type Result = { ok: true; message: string } | { ok: false; code: string; message: string };
+/** What to tell the person who asked; Said, because it may name people. */
+export type Result = { ok: true; message: Said } | { ok: false; code: string; message: Said };
 
 /** Stop on an automatic proposal: any approver of the service may press it. */
 export async function stopAutomatic(deps: Deps, proposalId: string, user: string): Promise<Result> {
   const p = deps.store.proposals.get(proposalId);
   const svc = p && deps.service(p.service);
-  if (!p || !svc) return { ok: false, code: 'not_found', message: `No proposal ${proposalId}.` };
+  if (!p || !svc) return { ok: false, code: 'not_found', message: [`No proposal ${proposalId}.`] };
   const members = new Map<string, string[]>();
   for (const g of svc.approvers.groups) members.set(g, await deps.directory.groupMembers(g).catch(() => []));
   // The policy is the requester of an automatic proposal, so every approver may stop it.
   const check = checkApprover(user, 'policy', svc.approvers, members);
   if (!check.ok) return { ok: false, code: check.code, message: check.message };
   const r = applyTransition(deps, proposalId, { type: 'stop', user }, user);
-  return r.ok ? { ok: true, message: 'Stopped: the automatic rollback will not run.' } : r;
+  return r.ok ? { ok: true, message: ['Stopped: the automatic rollback will not run.'] } : { ok: false, code: r.code, message: [r.message] };
 }
 
 /** Break-glass: a configured admin executes without the full quorum, with a written reason. */
 export function breakGlass(deps: Deps, service: string, user: string, reason: string): Result {
   if (!deps.policy.admins.includes(user)) {
-    return { ok: false, code: 'not_admin', message: `Only break-glass admins may do this (${deps.policy.admins.map((u) => `<@${u}>`).join(', ') || 'none configured'}).` };
+    const admins = deps.policy.admins.length ? joinSaid(deps.policy.admins.map((u) => [mention(u)]), ', ') : ['none configured'];
+    return { ok: false, code: 'not_admin', message: said`Only break-glass admins may do this (${admins}).` };
   }
   const live = deps.store.proposals.liveFor(service);
-  if (!live || live.state !== 'pending') return { ok: false, code: 'nothing_pending', message: `No pending rollback proposal for ${service}.` };
+  if (!live || live.state !== 'pending') return { ok: false, code: 'nothing_pending', message: [`No pending rollback proposal for ${service}.`] };
   const r = applyTransition(deps, live.id, { type: 'break_glass', user, reason }, user, { breakGlass: true });
-  if (!r.ok) return r;
+  if (!r.ok) return { ok: false, code: r.code, message: [r.message] };
   carryOut(deps, live.id, r.effects);
-  return { ok: true, message: `Break-glass recorded; rolling back ${service} to ${live.toVersion}. This is announced, audited and flagged in the postmortem.` };
+  return { ok: true, message: [`Break-glass recorded; rolling back ${service} to ${live.toVersion}. This is announced, audited and flagged in the postmortem.`] };
 }
 
 /** After a rollback that did not help: propose going back to the version rolled back from. */

@@ -1,3 +1,5 @@
+import { group, joinSaid, said, user, type Said } from './said.js';
+
 /**
  * Who may approve a proposal. Group membership and the PagerDuty on-call are resolved by the
  * caller (through ports), so this stays a pure rule over plain data.
@@ -16,7 +18,7 @@ export type OnCallFacts =
 
 export type ApproverCheck =
   | { ok: true; via: 'user' | 'group' | 'oncall' }
-  | { ok: false; code: 'requester_cannot_approve' | 'not_an_approver'; message: string };
+  | { ok: false; code: 'requester_cannot_approve' | 'not_an_approver'; message: Said };
 
 export function checkApprover(
   user: string,
@@ -26,14 +28,14 @@ export function checkApprover(
   onCall: OnCallFacts = { kind: 'not_configured' },
 ): ApproverCheck {
   if (user === requestedBy) {
-    return { ok: false, code: 'requester_cannot_approve', message: `You requested this rollback, so you cannot approve it. Ask ${whoMayApprove(policy)}.` };
+    return { ok: false, code: 'requester_cannot_approve', message: said`You requested this rollback, so you cannot approve it. Ask ${whoMayApprove(policy)}.` };
   }
   if (policy.users.includes(user)) return { ok: true, via: 'user' };
   for (const g of policy.groups) {
     if (groupMembers.get(g)?.includes(user)) return { ok: true, via: 'group' };
   }
   if (onCall.kind === 'known' && onCall.userEmail && onCall.onCallEmails.includes(onCall.userEmail.toLowerCase())) return { ok: true, via: 'oncall' };
-  return { ok: false, code: 'not_an_approver', message: `You are not an approver for this service${onCallReason(onCall)}. Approvers: ${whoMayApprove(policy)}.` };
+  return { ok: false, code: 'not_an_approver', message: said`You are not an approver for this service${onCallReason(onCall)}. Approvers: ${whoMayApprove(policy)}.` };
 }
 
 function onCallReason(onCall: OnCallFacts): string {
@@ -48,10 +50,10 @@ function onCallReason(onCall: OnCallFacts): string {
   }
 }
 
-/** Slack mrkdwn naming every approver, e.g. "<@U1>, <@U2> or members of <!subteam^S1>". */
-export function whoMayApprove(policy: ApproverPolicy): string {
-  const names = [...policy.users.map((u) => `<@${u}>`), ...policy.groups.map((g) => `members of <!subteam^${g}>`)];
-  if (policy.pagerduty && policy.pagerduty.schedules.length + policy.pagerduty.escalationPolicies.length > 0) names.push('whoever is on call in PagerDuty');
-  if (names.length <= 1) return names[0] ?? 'nobody (no approvers configured)';
-  return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+/** Every approver, e.g. "U1, U2 or members of S1" with the people as mentions. */
+export function whoMayApprove(policy: ApproverPolicy): Said {
+  const names: Said[] = [...policy.users.map((u) => [user(u)]), ...policy.groups.map((g) => said`members of ${group(g)}`)];
+  if (policy.pagerduty && policy.pagerduty.schedules.length + policy.pagerduty.escalationPolicies.length > 0) names.push(['whoever is on call in PagerDuty']);
+  if (names.length === 0) return ['nobody (no approvers configured)'];
+  return joinSaid(names, ', ', ' or ');
 }

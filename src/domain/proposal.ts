@@ -11,7 +11,9 @@
  * "Verified" needs both: the target reported the approved version, and every SLI was measured
  * healthy. A target that cannot report its version ends `unconfirmed` at best.
  */
+import type { ApproverPolicy } from './approval.js';
 import type { SliReading } from './sli.js';
+import type { ProposalFact } from './step-fact.js';
 
 export type ProposalState =
   | 'pending'
@@ -96,9 +98,9 @@ export type ProposalEvent =
   | { type: 'break_glass'; user: string; reason: string }
   | { type: 'start_execution' }
   | { type: 'execution_succeeded'; detail: string }
-  | { type: 'execution_failed'; detail: string }
+  | { type: 'execution_failed'; detail: string; notify?: ApproverPolicy }
   /** The adapter refused because the target no longer serves `fromVersion`. */
-  | { type: 'target_moved'; current: string | null; detail: string; notify?: string }
+  | { type: 'target_moved'; current: string | null; detail: string; notify?: ApproverPolicy }
   | { type: 'stage_done'; percent: number; readings: SliReading[] }
   | { type: 'stage_halted'; percent: number; readings: SliReading[] }
   /** `readings` are empty when the SLIs were not measured (the target does not serve the approved version). */
@@ -107,7 +109,8 @@ export type ProposalEvent =
 export type Effect =
   | { type: 'execute' }
   | { type: 'verify' }
-  | { type: 'announce'; action: AuditAction; text: string };
+  /** Tell people what happened: a fact, worded by whoever renders it (Slack, PagerDuty, postmortem). */
+  | { type: 'announce'; fact: ProposalFact };
 
 /** Every audit action the proposal can produce; also the names in the audit trail. */
 export type AuditAction =
@@ -184,15 +187,14 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
       }
       const approvals = [...p.approvals, { user: event.user, at }];
       const quorum = approvals.length >= p.requiredApprovals;
-      const given = `${approvals.length}/${p.requiredApprovals}`;
       if (!quorum) {
         return ok(next(p, { approvals }), [
-          { type: 'announce', action: 'proposal.approved_by', text: `✅ Approved by <@${event.user}> (${given}); waiting for ${p.requiredApprovals - approvals.length} more.` },
+          { type: 'announce', fact: { action: 'proposal.approved_by', user: event.user, given: approvals.length, required: p.requiredApprovals } },
         ]);
       }
       return ok(next(p, { approvals, state: 'approved', decidedAt: at, decidedBy: event.user }), [
-        { type: 'announce', action: 'proposal.approved_by', text: `✅ Approved by <@${event.user}> (${given}).` },
-        { type: 'announce', action: 'proposal.approved', text: `Quorum reached: rolling back ${p.service} to ${p.toVersion}.` },
+        { type: 'announce', fact: { action: 'proposal.approved_by', user: event.user, given: approvals.length, required: p.requiredApprovals } },
+        { type: 'announce', fact: { action: 'proposal.approved', service: p.service, to: p.toVersion } },
         { type: 'execute' },
       ]);
     }
@@ -200,20 +202,20 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
       if (p.state !== 'pending') return refuse('not_pending', `This proposal is already ${describeState(p.state)}.`);
       if (isExpired(p, now)) return expireInstead(p, now);
       return ok(next(p, { state: 'rejected', decidedAt: at, decidedBy: event.user, decisionReason: event.reason }), [
-        { type: 'announce', action: 'proposal.rejected', text: `⛔ Rejected by <@${event.user}>: ${event.reason}` },
+        { type: 'announce', fact: { action: 'proposal.rejected', user: event.user, reason: event.reason } },
       ]);
     }
     case 'expire': {
       if (p.state !== 'pending') return refuse('not_pending', `Only a pending proposal expires; this one is ${describeState(p.state)}.`);
       if (!isExpired(p, now)) return refuse('invalid_transition', 'The proposal has not reached its expiry time.');
       return ok(next(p, { state: 'expired', decidedAt: at, decisionReason: 'expired before enough approvals' }), [
-        { type: 'announce', action: 'proposal.expired', text: `⌛ Proposal expired at ${p.expiresAt} with ${p.approvals.length}/${p.requiredApprovals} approvals; nothing was executed. Propose again if the rollback is still needed.` },
+        { type: 'announce', fact: { action: 'proposal.expired', expiresAt: p.expiresAt, given: p.approvals.length, required: p.requiredApprovals } },
       ]);
     }
     case 'cancel': {
       if (p.state !== 'pending') return refuse('not_pending', `Only a pending proposal can be cancelled; this one is ${describeState(p.state)}.`);
       return ok(next(p, { state: 'cancelled', decidedAt: at, decisionReason: event.reason }), [
-        { type: 'announce', action: 'proposal.cancelled', text: `Proposal withdrawn: ${event.reason}. Nothing was executed.` },
+        { type: 'announce', fact: { action: 'proposal.cancelled', reason: event.reason } },
       ]);
     }
     case 'auto_execute': {
@@ -223,7 +225,7 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
       // A restart long after the grace period must not act on a stale decision.
       if (isExpired(p, now)) return expireInstead(p, now);
       return ok(next(p, { state: 'approved', decidedAt: at, decidedBy: 'policy' }), [
-        { type: 'announce', action: 'proposal.auto_approved', text: `🤖 Grace period over and nobody pressed Stop: rolling back ${p.service} to ${p.toVersion} automatically (${p.reason}).` },
+        { type: 'announce', fact: { action: 'proposal.auto_approved', service: p.service, to: p.toVersion, reason: p.reason } },
         { type: 'execute' },
       ]);
     }
@@ -233,8 +235,8 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
       if (p.automatic && p.autoExecuteAt && now.getTime() >= Date.parse(p.autoExecuteAt)) {
         return refuse('too_late', `Too late to stop: the grace period ended at ${p.autoExecuteAt} and the automatic rollback is starting. If it should not run, reject the outcome and roll forward.`);
       }
-      return ok(next(p, { state: 'rejected', decidedAt: at, decidedBy: event.user, decisionReason: `stopped by <@${event.user}> before the automatic rollback` }), [
-        { type: 'announce', action: 'proposal.stopped', text: `✋ Stopped by <@${event.user}>: the automatic rollback of ${p.service} will not run.` },
+      return ok(next(p, { state: 'rejected', decidedAt: at, decidedBy: event.user, decisionReason: 'stopped by an approver before the automatic rollback' }), [
+        { type: 'announce', fact: { action: 'proposal.stopped', user: event.user, service: p.service } },
       ]);
     }
     case 'break_glass': {
@@ -244,74 +246,64 @@ export function transition(p: Proposal, event: ProposalEvent, now: Date): Transi
       const reason = event.reason.trim();
       if (reason.length < 10) return refuse('invalid_transition', 'Break-glass needs a written reason (at least 10 characters).');
       return ok(next(p, { state: 'approved', decidedAt: at, decidedBy: event.user, breakGlass: reason }), [
-        { type: 'announce', action: 'proposal.break_glass', text: `<!here> 🚨 *BREAK-GLASS* by <@${event.user}>: executing without the full quorum (${p.approvals.length}/${p.requiredApprovals}). Reason: ${reason}` },
+        { type: 'announce', fact: { action: 'proposal.break_glass', user: event.user, given: p.approvals.length, required: p.requiredApprovals, reason } },
         { type: 'execute' },
       ]);
     }
     case 'start_execution': {
       if (p.state !== 'approved') return refuse('invalid_transition', `Cannot execute a proposal that is ${describeState(p.state)}.`);
       return ok(next(p, { state: 'executing' }), [
-        { type: 'announce', action: 'execution.started', text: `⏳ Executing rollback of ${p.service}: ${p.fromVersion ?? 'unknown'} → ${p.toVersion}.` },
+        { type: 'announce', fact: { action: 'execution.started', service: p.service, from: p.fromVersion, to: p.toVersion } },
       ]);
     }
     case 'execution_succeeded': {
       if (p.state !== 'executing') return refuse('invalid_transition', `Execution finished for a proposal that is ${describeState(p.state)}.`);
       return ok(next(p, { state: 'executed', executedAt: at, executionDetail: event.detail }), [
-        { type: 'announce', action: 'execution.succeeded', text: `🔁 Rolled back ${p.service} to ${p.toVersion}: ${event.detail}. Verifying SLIs…` },
+        { type: 'announce', fact: { action: 'execution.succeeded', service: p.service, to: p.toVersion, detail: event.detail } },
         { type: 'verify' },
       ]);
     }
     case 'execution_failed': {
       if (p.state !== 'executing') return refuse('invalid_transition', `Execution failed for a proposal that is ${describeState(p.state)}.`);
       return ok(next(p, { state: 'failed', executionDetail: event.detail }), [
-        { type: 'announce', action: 'execution.failed', text: `❌ Rollback of ${p.service} to ${p.toVersion} failed: ${event.detail}. Nothing is reported as rolled back; follow the runbook.` },
+        { type: 'announce', fact: { action: 'execution.failed', service: p.service, to: p.toVersion, detail: event.detail, ...(event.notify ? { notify: event.notify } : {}) } },
       ]);
     }
     case 'target_moved': {
       if (p.state !== 'executing') return refuse('invalid_transition', `A target-moved refusal arrived for a proposal that is ${describeState(p.state)}.`);
-      const now = event.current ?? 'an unknown version';
-      return ok(next(p, { state: 'superseded', executionDetail: event.detail, decisionReason: `the target now serves ${now}, not ${p.fromVersion ?? 'unknown'} as approved` }), [
-        { type: 'announce', action: 'execution.superseded', text: `⚠️ Superseded: ${p.service} now serves ${now}, which nobody approved removing (the approval was for ${p.fromVersion ?? 'unknown'} → ${p.toVersion}). Nothing was rolled back. If ${now} is bad too, propose again: \`/backstop rollback ${p.service} <reason>\`.${event.notify ? ` ${event.notify}` : ''}` },
+      return ok(next(p, { state: 'superseded', executionDetail: event.detail, decisionReason: `the target now serves ${event.current ?? 'an unknown version'}, not ${p.fromVersion ?? 'unknown'} as approved` }), [
+        { type: 'announce', fact: { action: 'execution.superseded', service: p.service, from: p.fromVersion, to: p.toVersion, current: event.current, ...(event.notify ? { notify: event.notify } : {}) } },
       ]);
     }
     case 'stage_done': {
       if (p.state !== 'executing') return refuse('invalid_transition', `No staged rollback is running for a proposal that is ${describeState(p.state)}.`);
       return ok(next(p, {}), [
-        { type: 'announce', action: 'execution.stage', text: `↗️ ${event.percent}% of traffic on ${p.toVersion}: SLIs improved (${event.readings.map((r) => `${r.name} ${r.reason}`).join('; ')}). Continuing.` },
+        { type: 'announce', fact: { action: 'execution.stage', percent: event.percent, to: p.toVersion, readings: event.readings } },
       ]);
     }
     case 'stage_halted': {
       if (p.state !== 'executing') return refuse('invalid_transition', `No staged rollback is running for a proposal that is ${describeState(p.state)}.`);
       return ok(next(p, { state: 'not_recovered', executedAt: at, verifiedAt: at, sliAfter: event.readings, executionDetail: `stopped at ${event.percent}%` }), [
-        { type: 'announce', action: 'execution.halted', text: `🛑 Stopped at ${event.percent}% of traffic on ${p.toVersion}: the SLIs did not improve (${event.readings.map((r) => `${r.name} ${r.reason}`).join('; ')}). Traffic stays split at ${event.percent}%; a human decides whether to continue or roll forward.` },
+        { type: 'announce', fact: { action: 'execution.halted', percent: event.percent, to: p.toVersion, readings: event.readings } },
       ]);
     }
     case 'verification': {
       if (p.state !== 'executed') return refuse('invalid_transition', `Cannot verify a proposal that is ${describeState(p.state)}.`);
-      const v = verificationOutcome(p, event.readings, event.readBack);
-      return ok(next(p, { state: v.state, verifiedAt: at, sliAfter: event.readings, readBack: event.readBack }), [
-        { type: 'announce', action: v.action, text: v.text },
+      const state = verificationOutcome(event.readings, event.readBack);
+      const action = state === 'verified' ? 'verification.recovered' : state === 'unconfirmed' ? 'verification.unconfirmed' : 'verification.not_recovered';
+      return ok(next(p, { state, verifiedAt: at, sliAfter: event.readings, readBack: event.readBack }), [
+        { type: 'announce', fact: { action, service: p.service, to: p.toVersion, readBack: event.readBack, readings: event.readings } },
       ]);
     }
   }
 }
 
 /** Verified only when the target confirms the version and every SLI was measured healthy; otherwise say what is unknown. */
-function verificationOutcome(p: Proposal, readings: readonly SliReading[], rb: ReadBackResult): { state: ProposalState; action: AuditAction; text: string } {
+function verificationOutcome(readings: readonly SliReading[], rb: ReadBackResult): 'verified' | 'unconfirmed' | 'not_recovered' {
   const healthy = readings.length > 0 && readings.every((r) => r.verdict === 'ok');
-  const slis = readings.map((r) => `${r.name}: ${r.verdict === 'ok' ? 'ok' : r.verdict.replace('_', ' ')} (${r.reason})`).join('; ');
-  if (rb.status === 'confirmed' && healthy) {
-    return { state: 'verified', action: 'verification.recovered', text: `🟢 Verified: ${p.service} on ${p.toVersion}. The target reports ${p.toVersion} (${rb.detail}) and every SLI is healthy: ${slis}.` };
-  }
-  if (rb.status === 'unsupported' && healthy) {
-    return { state: 'unconfirmed', action: 'verification.unconfirmed', text: `🟡 SLIs healthy, version unconfirmed: the target cannot confirm its version; SLIs only (${rb.detail}). ${slis}. Check the target shows ${p.toVersion} before calling it done.` };
-  }
-  if (rb.status === 'mismatch' || rb.status === 'unreachable') {
-    const what = rb.status === 'mismatch' ? `the target still reports ${rb.version ?? 'no version'}, not ${p.toVersion}` : 'the target could not be read back';
-    return { state: 'not_recovered', action: 'verification.not_recovered', text: `🟠 Not recovered: ${what} (${rb.detail}). The SLIs were not re-measured as a recovery. A human must look now.` };
-  }
-  const confirmed = rb.status === 'confirmed' ? `the target reports ${p.toVersion}, but` : 'the target cannot confirm its version, and';
-  return { state: 'not_recovered', action: 'verification.not_recovered', text: `🟠 Not recovered: ${confirmed} not every SLI is healthy: ${slis || 'nothing was measured'}. A human must look now.` };
+  if (rb.status === 'confirmed' && healthy) return 'verified';
+  if (rb.status === 'unsupported' && healthy) return 'unconfirmed';
+  return 'not_recovered';
 }
 
 function failedChecks(p: Proposal): string {

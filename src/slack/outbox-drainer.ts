@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
+import type { Deps } from '../app/deps.js';
 import type { OutboxItem } from '../store/outbox.js';
-import type { Deps } from './deps.js';
+import { stepMessage } from './views/step-message.js';
 
 const MAX_BACKOFF_MS = 60_000;
 
@@ -143,18 +144,19 @@ export class OutboxDrainer {
 
   private async send(item: OutboxItem): Promise<void> {
     const { store, chat, clock } = this.deps;
-    const blocks = item.payload.blocks as KnownBlock[] | undefined;
     if (item.kind === 'pagerduty_note' || item.kind === 'pagerduty_resolve') return this.sendToPagerDuty(item);
+    // A step is queued as its fact and worded here; rows queued by older versions carry their text.
+    const { text, blocks } = item.payload.step ? stepMessage(item.payload.step) : { text: item.payload.text, blocks: item.payload.blocks as KnownBlock[] | undefined };
     if (item.kind === 'post') {
       if (!item.channelId) return;
-      await chat.post({ channel: item.channelId, text: item.payload.text, blocks });
+      await chat.post({ channel: item.channelId, text, blocks });
       return;
     }
     const proposal = item.proposalId ? store.proposals.get(item.proposalId) : undefined;
     if (!proposal) return;
     if (item.kind === 'thread') {
       if (!proposal.messageTs) throw new Error('proposal message not posted yet');
-      await chat.post({ channel: proposal.channelId, threadTs: proposal.messageTs, text: item.payload.text, blocks });
+      await chat.post({ channel: proposal.channelId, threadTs: proposal.messageTs, text, blocks });
       return;
     }
     // update_proposal: render the latest state once, however many updates are queued.

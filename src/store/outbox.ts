@@ -12,7 +12,7 @@ export interface OutboxItem {
   channelId: string | null;
   proposalId: string | null;
   incidentId: string | null;
-  payload: { text: string; blocks?: unknown[] };
+  payload: OutboxPayload;
   attempts: number;
   priority: number;
   nextAttemptAt: string;
@@ -23,7 +23,31 @@ const row = z.object({
   proposal_id: z.string().nullable(), incident_id: z.string().nullable(), payload: z.string(), attempts: z.number(),
   priority: z.number(), next_attempt_at: z.string(),
 });
-const payload = z.object({ text: z.string(), blocks: z.array(z.unknown()).optional() });
+/** A step to post, as its fact and audit reference: the Slack side words it when it sends. */
+export interface QueuedStep {
+  fact: Record<string, unknown> & { action: string };
+  seq: number;
+  hash: string;
+  actor: string;
+  at: string;
+  drill: boolean;
+}
+
+export interface OutboxPayload {
+  /** Plain text (PagerDuty notes), or Slack's fallback text for rows queued before steps were facts. */
+  text: string;
+  blocks?: unknown[];
+  step?: QueuedStep;
+}
+
+const payload = z.object({
+  text: z.string(),
+  blocks: z.array(z.unknown()).optional(),
+  step: z.object({
+    fact: z.record(z.string(), z.unknown()).and(z.object({ action: z.string() })),
+    seq: z.number(), hash: z.string(), actor: z.string(), at: z.string(), drill: z.boolean(),
+  }).optional(),
+});
 
 function toItem(r: unknown): OutboxItem {
   const x = row.parse(r);
@@ -37,7 +61,7 @@ export class Outbox {
   constructor(private readonly db: Db) {}
 
   /** Called inside the transaction of the change the message reports. */
-  enqueue(kind: OutboxKind, target: { channelId?: string | null; proposalId?: string | null; incidentId?: string | null }, body: { text: string; blocks?: unknown[] }, now: string, priority: OutboxPriority = 0): number {
+  enqueue(kind: OutboxKind, target: { channelId?: string | null; proposalId?: string | null; incidentId?: string | null }, body: OutboxPayload, now: string, priority: OutboxPriority = 0): number {
     if (kind === 'pagerduty_note' || kind === 'pagerduty_resolve') {
       // Notes to PagerDuty keep their own order and never wait for Slack.
       const res = prep(this.db, 'INSERT INTO outbox (kind, incident_id, payload, created_at, next_attempt_at, priority, stream) VALUES (?, ?, ?, ?, ?, ?, ?)')

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { AnalysisScheduler } from '../../src/app/analysis-scheduler.js';
 import { AutoExecuteTimers } from '../../src/app/auto-execute-timers.js';
 import { stopAutomatic } from '../../src/app/stop-and-break-glass.js';
+import { plainText } from '../../src/domain/said.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import type { SliSource } from '../../src/ports/sli-source.js';
 import { buildHarness, POLICY_YAML } from '../support/harness.js';
@@ -149,7 +150,7 @@ describe('automatic rollback at the end of its grace', () => {
     h.clock.advance(121_000);
     const r = await stopAutomatic(h.deps, p.id, 'U0ALICE');
     expect(r).toMatchObject({ ok: false });
-    expect(r.ok ? '' : r.message).toContain('Too late to stop: the grace period ended at');
+    expect(r.ok ? '' : plainText(r.message)).toContain('Too late to stop: the grace period ended at');
   });
 
   it('is re-armed from the store after a restart and still runs at its due time', async () => {

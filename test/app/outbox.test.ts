@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { OutboxDrainer } from '../../src/app/outbox-drainer.js';
+import { OutboxDrainer } from '../../src/slack/outbox-drainer.js';
 import { handleAlerts } from '../../src/app/handle-alerts.js';
 import { recordDecision } from '../../src/app/record-decision.js';
 import { buildHarness, firingAlert } from '../support/harness.js';

@@ -87,7 +87,9 @@ describe('crash reconcile reads the target back over a window', () => {
     // The whole default window (2 minutes at 5 s) was used, not one look.
     expect(never.reads).toBeGreaterThanOrEqual(20);
     expect(done.executionDetail).toContain('does not report v41');
-    expect(done.executionDetail).toContain('cc <@U0ALICE>');
+    const thread = h.chat.thread(h.chat.posts.find((m) => !m.threadTs)!.ts).map((m) => m.text).join('\n');
+    expect(thread).toContain('does not report v41');
+    expect(thread).toContain('cc <@U0ALICE>');
     const failed = h.store.audit.forProposal(p.id).find((e) => e.action === 'execution.failed')!;
     expect(failed.details).toMatchObject({ readBack: { status: 'mismatch', version: 'v42' } });
   });

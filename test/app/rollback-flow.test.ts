@@ -59,7 +59,7 @@ describe('approval', () => {
     const r = await recordDecision(h.deps, { proposalId: p.id, user: 'U0MALLORY', decision: 'approve' });
     await h.settle();
     expect(r).toMatchObject({ ok: false, code: 'not_an_approver' });
-    expect(!r.ok && r.message).toContain('<@U0ALICE>');
+    expect(!r.ok && r.message).toContainEqual({ user: 'U0ALICE' });
     expect(h.store.audit.forProposal(p.id).map((e) => e.action)).toContain('approve.refused');
     expect(h.store.proposals.get(p.id)!.approvals).toEqual([]);
     expect(h.adapter.executions).toHaveLength(0);

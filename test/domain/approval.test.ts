@@ -1,3 +1,5 @@
+import { plainText } from '../../src/domain/said.js';
+import { mrkdwn } from '../../src/slack/views/mrkdwn.js';
 import { describe, expect, it } from 'vitest';
 import { checkApprover, whoMayApprove } from '../../src/domain/approval.js';
 
@@ -14,8 +16,9 @@ describe('approver rules', () => {
   it('refuses someone who is neither, and names who may approve', () => {
     const r = checkApprover('U9', 'alert', policy, members);
     expect(r).toMatchObject({ ok: false, code: 'not_an_approver' });
-    expect(!r.ok && r.message).toContain('<@U1>');
-    expect(!r.ok && r.message).toContain('<!subteam^S1>');
+    // People stay data (mentions), never Slack markup, in the domain.
+    expect(!r.ok && r.message).toContainEqual({ user: 'U1' });
+    expect(!r.ok && r.message).toContainEqual({ group: 'S1' });
   });
   it('refuses the requester even when they are an approver', () => {
     expect(checkApprover('U1', 'U1', policy, members)).toMatchObject({ ok: false, code: 'requester_cannot_approve' });
@@ -24,7 +27,8 @@ describe('approver rules', () => {
     expect(checkApprover('U8', 'alert', policy, new Map())).toMatchObject({ ok: false, code: 'not_an_approver' });
   });
   it('lists approvers readably', () => {
-    expect(whoMayApprove({ users: ['U1'], groups: [] })).toBe('<@U1>');
-    expect(whoMayApprove({ users: ['U1', 'U2'], groups: ['S1'] })).toBe('<@U1>, <@U2> or members of <!subteam^S1>');
+    expect(mrkdwn(whoMayApprove({ users: ['U1'], groups: [] }))).toBe('<@U1>');
+    expect(mrkdwn(whoMayApprove({ users: ['U1', 'U2'], groups: ['S1'] }))).toBe('<@U1>, <@U2> or members of <!subteam^S1>');
+    expect(plainText(whoMayApprove({ users: ['U1', 'U2'], groups: ['S1'] }), (id) => ({ U1: 'alice', S1: 'sre-oncall' })[id])).toBe('@alice, @U2 or members of @sre-oncall');
   });
 });

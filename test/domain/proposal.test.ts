@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { describeStep } from '../../src/domain/describe-step.js';
+import { plainText } from '../../src/domain/said.js';
 import { transition, type Proposal, type ProposalEvent, type ProposalState } from '../../src/domain/proposal.js';
 import { proposal, reading } from '../support/builders.js';
 
@@ -18,7 +20,7 @@ describe('proposal state machine', () => {
     expect(r.proposal.approvals.map((a) => a.user)).toEqual(['U1']);
     expect(r.proposal.rev).toBe(1);
     expect(r.effects.some((e) => e.type === 'execute')).toBe(false);
-    expect(r.effects[0]).toMatchObject({ type: 'announce', action: 'proposal.approved_by' });
+    expect(r.effects[0]).toMatchObject({ type: 'announce', fact: { action: 'proposal.approved_by', user: 'U1', given: 1, required: 2 } });
   });
 
   it('reaches quorum with a second distinct approver and asks for execution', () => {
@@ -101,7 +103,7 @@ describe('proposal state machine', () => {
   it('says Verified only when the target reports the version and every SLI is healthy', () => {
     const r = apply(proposal({ state: 'executed' }), { type: 'verification', readings: [healthy], readBack: confirmed });
     expect(r.ok && r.proposal.state).toBe('verified');
-    const text = r.ok ? r.effects.map((e) => (e.type === 'announce' ? e.text : '')).join(' ') : '';
+    const text = r.ok ? r.effects.map((e) => (e.type === 'announce' ? plainText(describeStep(e.fact)) : '')).join(' ') : '';
     expect(text).toContain('Verified');
     expect(text).toContain('alias production points at v41');
   });
@@ -109,7 +111,7 @@ describe('proposal state machine', () => {
   it('never says Verified while the target still serves another version, whatever the SLIs', () => {
     const r = apply(proposal({ state: 'executed' }), { type: 'verification', readings: [], readBack: { status: 'mismatch', version: 'v42', detail: 'versions endpoint reports v42' } });
     expect(r.ok && r.proposal.state).toBe('not_recovered');
-    const text = r.ok ? r.effects.map((e) => (e.type === 'announce' ? e.text : '')).join(' ') : '';
+    const text = r.ok ? r.effects.map((e) => (e.type === 'announce' ? plainText(describeStep(e.fact)) : '')).join(' ') : '';
     expect(text).not.toContain('Verified');
     expect(text).toContain('still reports v42');
   });
@@ -117,7 +119,7 @@ describe('proposal state machine', () => {
   it('says "SLIs only" for a target that cannot report its version, and not Verified', () => {
     const r = apply(proposal({ state: 'executed' }), { type: 'verification', readings: [healthy], readBack: { status: 'unsupported', version: null, detail: 'no versionsUrl' } });
     expect(r.ok && r.proposal.state).toBe('unconfirmed');
-    const text = r.ok ? r.effects.map((e) => (e.type === 'announce' ? e.text : '')).join(' ') : '';
+    const text = r.ok ? r.effects.map((e) => (e.type === 'announce' ? plainText(describeStep(e.fact)) : '')).join(' ') : '';
     expect(text).toContain('the target cannot confirm its version; SLIs only');
     expect(text).not.toMatch(/\bVerified\b/);
   });
@@ -126,7 +128,7 @@ describe('proposal state machine', () => {
     const r = apply(proposal({ state: 'executing', fromVersion: 'v42', toVersion: 'v41' }), { type: 'target_moved', current: 'v43', detail: 'the target now serves v43' });
     expect(r.ok && r.proposal.state).toBe('superseded');
     expect(r.ok && r.effects.map((e) => e.type)).toEqual(['announce']);
-    const text = r.ok ? r.effects.map((e) => (e.type === 'announce' ? e.text : '')).join(' ') : '';
+    const text = r.ok ? r.effects.map((e) => (e.type === 'announce' ? plainText(describeStep(e.fact)) : '')).join(' ') : '';
     expect(text).toContain('now serves v43, which nobody approved removing');
     expect(text).toContain('Nothing was rolled back');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunk } from '../../src/app/record-step.js';
+import { chunk } from '../../src/slack/views/step-message.js';
 import { validateBlocks } from '../../src/sandbox/block-kit.js';
 import { proposalBlocks, sliTable } from '../../src/slack/views/proposal.js';
 import { proposal, reading } from '../support/builders.js';

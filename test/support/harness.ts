@@ -1,7 +1,7 @@
 import { LocalRegistryAdapter } from '../../src/adapters/local-registry/adapter.js';
 import { LocalRegistry } from '../../src/adapters/local-registry/registry.js';
 import type { Deps } from '../../src/app/deps.js';
-import { OutboxDrainer } from '../../src/app/outbox-drainer.js';
+import { OutboxDrainer } from '../../src/slack/outbox-drainer.js';
 import { parsePolicy, resolveService, type Policy } from '../../src/config/policy.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { ExecuteOutcome, ExecuteRequest, RollbackAdapter } from '../../src/ports/rollback-adapter.js';

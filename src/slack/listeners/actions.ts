@@ -1,5 +1,7 @@
 import { ackFirst } from './after-ack.js';
 import { DRILL_MARK, isDrill } from '../../domain/drill.js';
+import { said } from '../../domain/said.js';
+import { mrkdwn } from '../views/mrkdwn.js';
 import type { App, BlockAction, ButtonAction, ViewSubmitAction } from '@slack/bolt';
 import type { Deps } from '../../app/deps.js';
 import { recordDecision } from '../../app/record-decision.js';
@@ -15,7 +17,7 @@ export function registerActions(app: App, deps: Deps): void {
     const log = deps.log.child({ proposalId: action.value, user: body.user.id });
     const res = await recordDecision(deps, { proposalId: action.value ?? '', user: body.user.id, decision: 'approve', from: { channelId: channel, messageTs: body.container?.message_ts ?? body.message?.ts } });
     log.info({ ok: res.ok, code: res.ok ? undefined : res.code }, 'approve clicked');
-    if (channel) await tell(deps, channel, body.user.id, res.ok ? res.message : `Not approved: ${res.message}`, body.message?.ts, action.value);
+    if (channel) await tell(deps, channel, body.user.id, mrkdwn(res.ok ? res.message : said`Not approved: ${res.message}`), body.message?.ts, action.value);
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION_REJECT, async ({ ack, body, action, client }) => {
@@ -43,7 +45,7 @@ export function registerActions(app: App, deps: Deps): void {
       return;
     }
     const res = await stopAutomatic(deps, proposal.id, body.user.id);
-    if (channel) await tell(deps, channel, body.user.id, res.ok ? res.message : `Not stopped: ${res.message}`, body.message?.ts, proposal.id);
+    if (channel) await tell(deps, channel, body.user.id, mrkdwn(res.ok ? res.message : said`Not stopped: ${res.message}`), body.message?.ts, proposal.id);
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION_ROLL_FORWARD, async ({ ack, body, action }) => {
@@ -65,7 +67,7 @@ export function registerActions(app: App, deps: Deps): void {
     const proposalId = view.private_metadata;
     const res = await recordDecision(deps, { proposalId, user: body.user.id, decision: 'reject', reason });
     const p = deps.store.proposals.get(proposalId);
-    if (p) await tell(deps, p.channelId, body.user.id, res.ok ? res.message : `Not rejected: ${res.message}`, p.messageTs ?? undefined, p.id);
+    if (p) await tell(deps, p.channelId, body.user.id, mrkdwn(res.ok ? res.message : said`Not rejected: ${res.message}`), p.messageTs ?? undefined, p.id);
   });
 }
 

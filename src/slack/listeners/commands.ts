@@ -1,4 +1,5 @@
 import { DRILL_MARK } from '../../domain/drill.js';
+import { mrkdwn } from '../views/mrkdwn.js';
 import { ackFirst } from './after-ack.js';
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../app/deps.js';
@@ -37,7 +38,7 @@ export function registerCommands(app: App, deps: Deps): void {
       }
       case 'breakglass': {
         const res = breakGlass(deps, c.service, command.user_id, c.reason);
-        return void (await reply(res.message));
+        return void (await reply(mrkdwn(res.message)));
       }
       case 'drill': {
         const drills = deps.drills;

@@ -1,5 +1,6 @@
 import type { ResolvedService } from '../../config/policy.js';
 import { whoMayApprove } from '../../domain/approval.js';
+import { mrkdwn } from './mrkdwn.js';
 import { comparatorSymbol, fmt } from '../../domain/sli.js';
 
 const min = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`);
@@ -9,7 +10,7 @@ export function explainPolicy(svc: ResolvedService): string {
   const lines = [`*What Backstop does for ${svc.name}*`];
   lines.push(`• Alerts whose labels match ${Object.entries(svc.match).map(([k, v]) => `\`${k}=${v}\``).join(' and ')} open or join its incident.`);
   const targets = svc.adapters ? `${svc.adapters.map((a) => a.kind).join(', then ')} together (all pre-flighted first; put back if one fails)` : svc.adapter!.kind;
-  lines.push(`• Rollbacks go through ${targets} and need ${svc.requiredApprovals} distinct approval(s)${svc.critical ? ' (critical service: never fewer than two)' : ''} from ${whoMayApprove(svc.approvers)}; whoever requests one cannot approve it. Unapproved proposals expire after ${min(svc.proposalTtl)}.`);
+  lines.push(`• Rollbacks go through ${targets} and need ${svc.requiredApprovals} distinct approval(s)${svc.critical ? ' (critical service: never fewer than two)' : ''} from ${mrkdwn(whoMayApprove(svc.approvers))}; whoever requests one cannot approve it. Unapproved proposals expire after ${min(svc.proposalTtl)}.`);
   for (const s of svc.slis) {
     const j = s.judge?.kind === 'relative' ? ` and more than ${fmt(s.judge.maxDegradation * 100)} % worse than the pre-deploy baseline` : s.judge?.kind === 'mann-whitney' ? ` with a Mann-Whitney test at ${s.judge.confidence} confidence` : s.judge?.kind === 'sequential' ? ` with a sequential test against the pre-deploy samples (false-rollback chance ≤ ${s.judge.alpha} per bake window)` : '';
     lines.push(`• SLI *${s.name}* (${s.source}) breaches when ${comparatorSymbol(s.comparator)} ${fmt(s.threshold)}${j}. Missing data or a failing metrics backend is inconclusive: never a reason to act, never a reason to call it healthy.`);

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { whoMayApprove, type ApproverPolicy } from '../../domain/approval.js';
+import { mrkdwn } from './mrkdwn.js';
 import { isDrill } from '../../domain/drill.js';
 import { describeState, type Proposal } from '../../domain/proposal.js';
 import { comparatorSymbol, fmt, type SliReading } from '../../domain/sli.js';
@@ -84,7 +85,7 @@ export function proposalBlocks({ proposal: p, approvers, runbookUrl, runbookPath
   } else if (p.state === 'pending' && p.preflight && !p.preflight.ok) {
     blocks.push({ type: 'actions', block_id: BLOCK_DECISION, elements: [{ type: 'button', action_id: ACTION_REJECT, text: { type: 'plain_text', text: 'Dismiss' }, value: p.id }] });
   } else if (p.state === 'pending') {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`Who may approve: ${whoMayApprove(approvers)}. The requester cannot approve.`, 3000) }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`Who may approve: ${mrkdwn(whoMayApprove(approvers))}. The requester cannot approve.`, 3000) }] });
     blocks.push({
       type: 'actions',
       block_id: BLOCK_DECISION,
