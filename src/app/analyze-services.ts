@@ -31,7 +31,7 @@ export async function analyzeService(deps: Deps, svc: ResolvedService): Promise<
   const blind: { sli: string; reason: string }[] = [];
   for (const r of readings) {
     deps.store.tx(() => deps.store.measurements.add({
-      service: svc.name, sli: r.name, at: now.toISOString(), verdict: r.verdict, value: r.current, baseline: r.baseline, reason: r.reason,
+      service: svc.name, sli: r.name, at: now.toISOString(), verdict: r.verdict, value: r.current, baseline: r.baseline, reason: r.reason, collecting: r.collecting,
     }));
     const series = deps.store.measurements.since(svc.name, r.name, since);
     const v = evaluateSeries(series, limits);

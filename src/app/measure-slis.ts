@@ -13,6 +13,7 @@ export interface MeasureContext extends Omit<SliContext, 'service' | 'now'> {
 }
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /**
  * The one way Backstop measures a service: every SLI read by its source and judged by its
@@ -40,11 +41,14 @@ async function measureOne(source: SliSource, sli: SliSpec, svc: ResolvedService,
   }
   if ('error' in measured || !needsSamples(sli.judge)) return measured;
   if (!source.range) return { error: `the ${source.kind} source keeps no history, which a ${sli.judge!.kind} judge needs` };
-  // Baseline samples strictly before the deploy; current samples only after it.
-  const since = ctx.currentSince && ctx.currentSince.getTime() < now.getTime() ? ctx.currentSince : new Date(now.getTime() - HOUR);
-  const span = Math.min(HOUR, Math.max(now.getTime() - since.getTime(), stepSeconds * 1000));
+  // Baseline samples strictly before the deploy, over a fixed window long enough to estimate the
+  // noise; current samples only after the deploy, all of them (a day at most), at the analysis step.
+  const since = ctx.currentSince && ctx.currentSince.getTime() < now.getTime() ? new Date(Math.max(ctx.currentSince.getTime(), now.getTime() - DAY)) : new Date(now.getTime() - HOUR);
+  const j = sli.judge!;
+  const baselinePoints = j.kind === 'sequential' ? j.minBaselineSamples : j.kind === 'mann-whitney' ? j.minSamples : 0;
+  const baselineSpan = Math.max(HOUR, baselinePoints * stepSeconds * 1000);
   const [b, c] = await Promise.all([
-    source.range(sli, { start: new Date(ctx.baselineAt.getTime() - span), end: ctx.baselineAt, stepSeconds }).catch((err: unknown) => ({ error: String(err) })),
+    source.range(sli, { start: new Date(ctx.baselineAt.getTime() - baselineSpan), end: ctx.baselineAt, stepSeconds }).catch((err: unknown) => ({ error: String(err) })),
     source.range(sli, { start: since, end: now, stepSeconds }).catch((err: unknown) => ({ error: String(err) })),
   ]);
   if ('error' in b) return { error: `baseline history: ${b.error}` };

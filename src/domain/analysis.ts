@@ -11,6 +11,8 @@ export interface Measurement {
   at: string;
   verdict: MeasurementVerdict;
   reason: string;
+  /** No data only while a sample judge collects its first post-deploy samples: waiting, not blind. */
+  collecting?: boolean;
 }
 
 export interface SeriesLimits {
@@ -30,7 +32,7 @@ export type SeriesVerdict =
 
 function tail(series: readonly Measurement[], pred: (v: MeasurementVerdict) => boolean): number {
   let n = 0;
-  for (let i = series.length - 1; i >= 0 && pred(series[i]!.verdict); i--) n++;
+  for (let i = series.length - 1; i >= 0 && pred(series[i]!.verdict) && !series[i]!.collecting; i--) n++;
   return n;
 }
 
@@ -59,7 +61,7 @@ export function evaluateSeries(series: readonly Measurement[], limits: SeriesLim
     return { phase: 'blind', cause: last.verdict === 'error' ? 'error' : 'no_data', reason: `${inconclusive} inconclusive measurements in a row (no data and errors): ${last.reason}. Cannot see, will not act.` };
   }
   if (breaches > 0) return { phase: 'watching', reason: `breached ${breaches} of ${limits.failureLimit} needed in a row: ${last.reason}` };
-  if (inconclusive > 0) return { phase: 'watching', reason: `${inconclusive} inconclusive in a row: ${last.reason}` };
+  if (inconclusive > 0 || last.collecting) return { phase: 'watching', reason: last.collecting ? last.reason : `${inconclusive} inconclusive in a row: ${last.reason}` };
   return { phase: 'healthy', reason: last.reason };
 }
 

@@ -39,7 +39,8 @@ export interface JudgeInput {
   error?: string;
 }
 
-type Verdict = { verdict: MeasurementVerdict; reason: string };
+/** `collecting`: no data yet only because too few post-deploy samples exist; not a sign of blindness. */
+type Verdict = { verdict: MeasurementVerdict; reason: string; collecting?: true };
 
 const worse = (c: Comparator) => (c === 'lt' || c === 'lte' ? 'lower' : 'higher');
 
@@ -93,7 +94,7 @@ function samples(x: JudgeInput): { b: number[]; c: number[] } {
 
 function mannWhitneyJudge(j: { confidence: number; minSamples: number }, x: JudgeInput): Verdict {
   const { b, c } = samples(x);
-  if (c.length < j.minSamples) return { verdict: 'no_data', reason: `${c.length} of ${j.minSamples} post-deploy samples so far (Mann-Whitney needs ${j.minSamples})` };
+  if (c.length < j.minSamples) return { verdict: 'no_data', collecting: true, reason: `${c.length} of ${j.minSamples} post-deploy samples so far (Mann-Whitney needs ${j.minSamples})` };
   if (b.length < j.minSamples) return { verdict: 'no_data', reason: `${b.length} of ${j.minSamples} pre-deploy samples (Mann-Whitney needs ${j.minSamples})` };
   const dir = worse(x.comparator);
   const r = mannWhitney(b, c)!;
@@ -112,7 +113,7 @@ function fmtLambda(logLambda: number): string {
 
 function sequentialJudge(j: { alpha: number; minSamples: number; minBaselineSamples: number; tau: number }, x: JudgeInput): Verdict {
   const { b, c } = samples(x);
-  if (c.length < j.minSamples) return { verdict: 'no_data', reason: `${c.length} of ${j.minSamples} post-deploy samples so far (sequential test needs ${j.minSamples})` };
+  if (c.length < j.minSamples) return { verdict: 'no_data', collecting: true, reason: `${c.length} of ${j.minSamples} post-deploy samples so far (sequential test needs ${j.minSamples})` };
   // The noise estimate comes from the baseline alone; a short one would make the test overconfident.
   if (b.length < j.minBaselineSamples) return { verdict: 'no_data', reason: `${b.length} of ${j.minBaselineSamples} pre-deploy samples (sequential test needs them to estimate the noise)` };
   const dir = worse(x.comparator);

@@ -36,6 +36,8 @@ export interface SliReading {
   verdict: MeasurementVerdict;
   /** Readable reason shown in Slack, e.g. "0.8 < 0.85 (threshold)" or "could not measure: connection refused". */
   reason: string;
+  /** No data only because a sample judge is still collecting post-deploy samples. */
+  collecting?: boolean;
   /** The last hour as a unicode sparkline, where the source keeps history. */
   sparkline?: string;
 }

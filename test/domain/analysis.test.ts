@@ -43,6 +43,13 @@ describe('series analysis (properties)', () => {
     }), { numRuns: 5000 });
   });
 
+  it('does not call a sample judge that is still collecting post-deploy samples blind', () => {
+    const collecting = Array.from({ length: 10 }, (_, i): Measurement => ({ at: String(i), verdict: 'no_data', reason: `${i} of 20 post-deploy samples so far`, collecting: true }));
+    expect(evaluateSeries(collecting, { failureLimit: 3, inconclusiveLimit: 3 })).toMatchObject({ phase: 'watching', reason: '9 of 20 post-deploy samples so far' });
+    const thenDark = [...collecting, ...['no_data', 'no_data', 'no_data'].map((v, i): Measurement => ({ at: String(20 + i), verdict: v as MeasurementVerdict, reason: 'no data for the current value' }))];
+    expect(evaluateSeries(thenDark, { failureLimit: 3, inconclusiveLimit: 3 }).phase).toBe('blind');
+  });
+
   it('keeps provider errors and missing data in separate streaks', () => {
     const at = (vs: MeasurementVerdict[]) => vs.map((v, i): Measurement => ({ at: String(i), verdict: v, reason: v === 'error' ? 'could not measure: ECONNREFUSED' : 'no data for the current value' }));
     const l = { failureLimit: 3, inconclusiveLimit: 3, consecutiveErrorLimit: 5 };

@@ -5,6 +5,7 @@ import { adapterLedger } from './004-adapter-ledger.js';
 import { drills } from './005-drills.js';
 import { keyedAudit } from './006-keyed-audit.js';
 import { proposalVerification } from './007-proposal-verification.js';
+import { measurementCollecting } from './008-measurement-collecting.js';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,4 @@ export interface Migration {
 }
 
 /** Append-only: a released migration is never edited, only followed by a new one. */
-export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit, proposalVerification];
+export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit, proposalVerification, measurementCollecting];
