@@ -3,10 +3,10 @@ import type { Proposal } from '../domain/proposal.js';
 import type { ExecuteOutcome, ExecuteRequest } from '../ports/rollback-adapter.js';
 import type { Deps } from './deps.js';
 import { applyTransition } from './apply-transition.js';
-import { carryOut } from './carry-out.js';
-import { measureSlis } from './measure-slis.js';
+import { measureSlis, proposalBaselineAt } from './measure-slis.js';
 import { recordStep } from './record-step.js';
 import { writePostmortemIfDue } from './resolve-incident.js';
+import { verifyRollback } from './verify-rollback.js';
 
 /**
  * Executes an approved proposal. The approved → executing compare-and-swap is the
@@ -18,13 +18,6 @@ export async function executeProposal(deps: Deps, proposalId: string): Promise<v
   const started = applyTransition(deps, proposalId, { type: 'start_execution' }, 'backstop', {}, () => deps.store.executions.start(proposalId, deps.clock.now().toISOString()));
   if (!started.ok) return;
   await performExecution(deps, started.proposal);
-}
-
-/** The pre-deploy instant all of a proposal's SLI tables compare with. */
-export function proposalBaselineAt(deps: Deps, p: Proposal): Date {
-  if (p.baselineAt) return new Date(p.baselineAt);
-  // Proposals made before the baseline was stored: the same rule they were made with.
-  return new Date(Date.parse(p.createdAt) - (deps.service(p.service)?.baselineOffset ?? 3_600_000));
 }
 
 /** Calls the adapter for a proposal this process moved to `executing` (or found there, never attempted, after a restart). */
@@ -80,7 +73,8 @@ export async function performExecution(deps: Deps, p: Proposal): Promise<void> {
     done = applyTransition(deps, proposalId, { type: 'execution_failed', detail, ...(svc ? { notify: svc.approvers } : {}) }, 'backstop', details, () => deps.store.executions.finish(proposalId, at, 'failed', outcome.message));
   }
   log.info({ ok: outcome.ok, attempts }, 'rollback execution finished');
-  if (done.ok) carryOut(deps, proposalId, done.effects);
+  // Execution flows on to verification only: never back through the dispatcher.
+  if (done.ok && done.effects.some((e) => e.type === 'verify')) deps.tasks.run(`verify ${proposalId}`, () => verifyRollback(deps, proposalId));
 }
 
 /**

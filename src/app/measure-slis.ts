@@ -1,4 +1,5 @@
 import type { ResolvedService } from '../config/policy.js';
+import type { Proposal } from '../domain/proposal.js';
 import { assessSli, needsSamples, type Measured } from '../domain/judge.js';
 import type { SliReading, SliSpec } from '../domain/sli.js';
 import { sparkline } from '../domain/sparkline.js';
@@ -54,4 +55,11 @@ async function measureOne(source: SliSource, sli: SliSpec, svc: ResolvedService,
   if ('error' in b) return { error: `baseline history: ${b.error}` };
   if ('error' in c) return { error: `current history: ${c.error}` };
   return { ...measured, baselineSamples: b.points.map(([, v]) => v), currentSamples: c.points.map(([, v]) => v) };
+}
+
+/** The pre-deploy instant all of a proposal's SLI tables compare with. */
+export function proposalBaselineAt(deps: Pick<Deps, 'service'>, p: Proposal): Date {
+  if (p.baselineAt) return new Date(p.baselineAt);
+  // Proposals made before the baseline was stored: the same rule they were made with.
+  return new Date(Date.parse(p.createdAt) - (deps.service(p.service)?.baselineOffset ?? 3_600_000));
 }

@@ -1,7 +1,6 @@
 import type { Deps } from './deps.js';
 import { applyTransition } from './apply-transition.js';
-import { proposalBaselineAt } from './execute-rollback.js';
-import { measureSlis } from './measure-slis.js';
+import { measureSlis, proposalBaselineAt } from './measure-slis.js';
 import { awaitReadBack } from './read-back.js';
 import { writePostmortemIfDue } from './resolve-incident.js';
 
