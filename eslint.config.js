@@ -19,6 +19,22 @@ export default tseslint.config(
     },
   },
   {
+    // A promise nobody awaits is a store write or a message that may not have happened yet.
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+    },
+  },
+  {
+    // Use cases reach the database through the store port only.
+    files: ['src/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../store/*', '**/store/*.js'], message: 'use cases import the store port (src/ports/store.ts), not the SQLite store' }] }],
+    },
+  },
+  {
     // The sandbox console: plain browser JavaScript served as-is (no build step).
     files: ['src/sandbox/console/**/*.js'],
     languageOptions: {

@@ -35,7 +35,9 @@ import { proposalBlocks, proposalText } from './slack/views/proposal.js';
 import { PrometheusSliSource } from './sli/prometheus-source.js';
 import { staticSliSource } from './sli/static-source.js';
 import { openDb, type Db } from './store/db.js';
+import { SqliteStore } from './store/sqlite-store.js';
 import { Store } from './store/store.js';
+import { FolderPostmortems } from './adapters/postmortem-files.js';
 
 export interface BackstopOptions {
   env: Env;
@@ -77,6 +79,8 @@ export interface Backstop {
   app: App;
   server: Server;
   drainer: OutboxDrainer;
+  /** The SQLite store underneath, for inspection (tests, metrics); use cases go through `deps.store`. */
+  sqlite: Store;
   /** Per-service continuous analysis (its lag is exported on /metrics). */
   analysis: AnalysisScheduler;
   /** Resolves when background work and queued Slack messages are done (tests, shutdown). */
@@ -95,7 +99,8 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const clock = opts.clock ?? systemClock;
   const db = opts.db ?? openDb(env.BACKSTOP_DB);
   if (!env.BACKSTOP_AUDIT_KEY) throw new Error('BACKSTOP_AUDIT_KEY is required: make one with `openssl rand -hex 32`');
-  const store = new Store(db, { auditKey: env.BACKSTOP_AUDIT_KEY, auditHead: env.BACKSTOP_AUDIT_HEAD, onAuditHeadError: (err, file) => log.warn({ err, file }, 'audit head not written') });
+  const sqlite = new Store(db, { auditKey: env.BACKSTOP_AUDIT_KEY, auditHead: env.BACKSTOP_AUDIT_HEAD, onAuditHeadError: (err, file) => log.warn({ err, file }, 'audit head not written') });
+  const store = new SqliteStore(sqlite);
 
   const socketMode = Boolean(env.SLACK_APP_TOKEN);
   const receiver = socketMode
@@ -124,6 +129,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const tasks = new TaskTracker(log);
   const deps: Deps = {
     store, policy, clock, ids: opts.ids ?? randomIds, tasks, log,
+    postmortems: new FolderPostmortems(policy.postmortemDir),
     chat: new SlackChat(app.client),
     pager: opts.pager ?? (env.PAGERDUTY_TOKEN && env.PAGERDUTY_FROM ? new PagerDutyClient({ token: env.PAGERDUTY_TOKEN, from: env.PAGERDUTY_FROM }) : undefined),
     directory: new SlackDirectory(app.client, clock),
@@ -153,8 +159,8 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
       if (/^https?:\/\//.test(path)) return path;
       return policy.runbookBaseUrl ? new URL(path, policy.runbookBaseUrl).toString() : null;
     },
-    renderProposal(id) {
-      const p = store.proposals.get(id);
+    async renderProposal(id) {
+      const p = await store.proposals.get(id);
       const svc = p && resolveService(policy, p.service);
       if (!p || !svc) return undefined;
       return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: svc.approvers, runbookUrl: deps.runbookUrl(p.service), runbookPath: svc.runbook ?? null, adapter: deps.adapter(p.service).describe() }) };
@@ -201,11 +207,13 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   await recover(deps);
   drainer.kick();
   // Automatic rollbacks fire at their due time; the sweep is only a safety net for a lost timer.
-  autoTimers.armPending();
+  await autoTimers.armPending();
   const sweep = setInterval(() => {
-    autoExecuteDue(deps);
-    expireProposals(deps);
-    seen.forgetBefore(new Date(clock.now().getTime() - 15 * 60_000).toISOString());
+    tasks.run('sweep', async () => {
+      await autoExecuteDue(deps);
+      await expireProposals(deps);
+      await seen.forgetBefore(new Date(clock.now().getTime() - 15 * 60_000).toISOString());
+    });
   }, opts.sweepIntervalMs ?? 15_000);
   sweep.unref();
   // Continuous analysis, each service on its own interval.
@@ -213,17 +221,17 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   log.info({ port, socketMode, services: Object.keys(policy.services) }, 'backstop ready');
 
   return {
-    url: `http://${host}:${port}`, port, deps, app, server, drainer, analysis,
+    url: `http://${host}:${port}`, port, deps, app, server, drainer, analysis, sqlite,
     async settled(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         await tasks.idle();
         drainer.kick();
         await drainer.flushed();
-        if (store.outbox.pending() === 0 && tasks.busy === 0) return;
+        if ((await store.outbox.pending()) === 0 && tasks.busy === 0) return;
         await delay(20);
       }
-      throw new Error(`not settled after ${timeoutMs} ms: ${store.outbox.pending()} Slack message(s) still queued`);
+      throw new Error(`not settled after ${timeoutMs} ms: ${await store.outbox.pending()} Slack message(s) still queued`);
     },
     async stop() {
       clearInterval(sweep);
@@ -231,6 +239,8 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
       autoTimers.stop();
       await tasks.idle();
       drainer.stop();
+      // A send in flight finishes (or fails) before the database closes under it.
+      await drainer.flushed();
       if (socketMode) await app.stop();
       // Open event streams (the sandbox console) never end by themselves: cut them so close() returns.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

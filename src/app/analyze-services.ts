@@ -16,8 +16,8 @@ export async function analyzeService(deps: Deps, svc: ResolvedService): Promise<
   const d = svc.decision!;
   const now = deps.clock.now();
   const reported = await deps.adapter(svc.name).versions();
-  const versions = fillFromDeploys(reported, deps.store.deploys.recent(svc.name), new Set());
-  const incident = deps.store.incidents.openFor(svc.name);
+  const versions = fillFromDeploys(reported, await deps.store.deploys.recent(svc.name), new Set());
+  const incident = await deps.store.incidents.openFor(svc.name);
   const baking = versions.deployedAt !== null && now.getTime() - versions.deployedAt.getTime() <= d.bakeWindow;
   if (!baking && !incident) return undefined;
 
@@ -30,16 +30,16 @@ export async function analyzeService(deps: Deps, svc: ResolvedService): Promise<
   const readings = await measureSlis(deps, svc, { baselineAt, currentVersion: versions.current, baselineVersion: versions.lastGood, currentSince: versions.deployedAt }, Math.max(1, Math.round(d.interval / 1000)));
   const blind: { sli: string; reason: string }[] = [];
   for (const r of readings) {
-    deps.store.tx(() => deps.store.measurements.add({
+    await deps.store.measurements.add({
       service: svc.name, sli: r.name, at: now.toISOString(), verdict: r.verdict, value: r.current, baseline: r.baseline, reason: r.reason, collecting: r.collecting,
-    }));
-    const series = deps.store.measurements.since(svc.name, r.name, since);
+    });
+    const series = await deps.store.measurements.since(svc.name, r.name, since);
     const v = evaluateSeries(series, limits);
     verdicts.push({ sli: r.name, verdict: v });
     // Escalate once per streak: exactly when it reaches the limit.
     if (v.phase === 'blind' && becameBlind(series, limits)) blind.push({ sli: r.name, reason: v.reason });
   }
-  if (blind.length > 0) escalateBlind(deps, svc, incident, blind);
+  if (blind.length > 0) await escalateBlind(deps, svc, incident, blind);
 
   const degraded = verdicts.filter((v) => v.verdict.phase === 'degraded');
   if (degraded.length > 0) {
@@ -53,12 +53,12 @@ export async function analyzeService(deps: Deps, svc: ResolvedService): Promise<
  * "Cannot see, will not act" must reach people, not only the audit trail: the incident channel if
  * there is one, else the service's channel, else the policy's `decision.escalationChannel`.
  */
-function escalateBlind(deps: Deps, svc: ResolvedService, incident: Incident | undefined, blind: { sli: string; reason: string }[]): void {
-  const live = deps.store.proposals.liveFor(svc.name);
+async function escalateBlind(deps: Deps, svc: ResolvedService, incident: Incident | undefined, blind: { sli: string; reason: string }[]): Promise<void> {
+  const live = await deps.store.proposals.liveFor(svc.name);
   const channelId = incident?.channelId ?? svc.channel ?? svc.decision?.escalationChannel ?? null;
   if (!channelId) deps.log.error({ service: svc.name, blind }, 'analysis is blind and no channel is configured to say so (set the service channel or decision.escalationChannel)');
   else deps.log.warn({ service: svc.name, blind, channelId }, 'analysis is blind');
-  deps.store.tx(() => recordStep(deps, {
+  await deps.store.tx((r) => recordStep(deps, r, {
     incidentId: incident?.id ?? null, proposalId: live?.id ?? null, actor: 'policy',
     fact: { action: 'analysis.blind', service: svc.name, slis: blind, notify: svc.approvers },
     channelId: live ? undefined : (channelId ?? undefined),
@@ -68,18 +68,18 @@ function escalateBlind(deps: Deps, svc: ResolvedService, incident: Incident | un
 
 /** A degraded streak: join the live proposal, or open (or join) the incident and propose. */
 async function triggerRollback(deps: Deps, svc: ResolvedService, incident: Incident | undefined, reason: string): Promise<void> {
-  const live = deps.store.proposals.liveFor(svc.name);
+  const live = await deps.store.proposals.liveFor(svc.name);
   if (live) {
-    deps.store.tx(() => deps.store.audit.append({ at: deps.clock.now().toISOString(), incidentId: live.incidentId, proposalId: live.id, actor: 'policy', action: 'trigger.absorbed', details: { reason } }));
+    await deps.store.tx((r) => r.audit.append({ at: deps.clock.now().toISOString(), incidentId: live.incidentId, proposalId: live.id, actor: 'policy', action: 'trigger.absorbed', details: { reason } }));
     return;
   }
-  const opened = incident ?? deps.store.tx(() => {
-    const existing = deps.store.incidents.openFor(svc.name);
+  const opened = incident ?? await deps.store.tx(async (r) => {
+    const existing = await r.incidents.openFor(svc.name);
     if (existing) return existing;
     const now = deps.clock.now().toISOString();
     const created: Incident = { id: deps.ids.next('inc'), service: svc.name, status: 'open', title: `SLI degradation: ${reason}`.slice(0, 300), severity: null, channelId: null, openedAt: now, resolvedAt: null, resolvedBy: null, postmortemPath: null };
-    deps.store.incidents.insert(created);
-    recordStep(deps, { incidentId: created.id, proposalId: null, actor: 'policy', fact: { action: 'incident.opened', incidentId: created.id, service: svc.name, title: reason, by: { kind: 'analysis' } } });
+    await r.incidents.insert(created);
+    await recordStep(deps, r, { incidentId: created.id, proposalId: null, actor: 'policy', fact: { action: 'incident.opened', incidentId: created.id, service: svc.name, title: reason, by: { kind: 'analysis' } } });
     return created;
   });
   await proposeRollback(deps, opened.id, { requestedBy: 'policy', reason, trigger: 'analysis' });

@@ -13,8 +13,8 @@ export class AutoExecuteTimers {
   constructor(private readonly deps: Deps) {}
 
   /** Re-arms every pending automatic proposal from the store (start-up, failover). */
-  armPending(): void {
-    for (const p of this.deps.store.proposals.inState('pending')) {
+  async armPending(): Promise<void> {
+    for (const p of await this.deps.store.proposals.inState('pending')) {
       if (p.automatic && p.autoExecuteAt) this.arm(p.id, new Date(p.autoExecuteAt));
     }
   }
@@ -24,7 +24,7 @@ export class AutoExecuteTimers {
     this.timers.get(proposalId)?.();
     this.timers.set(proposalId, this.deps.clock.at(at, () => {
       this.timers.delete(proposalId);
-      if (!this.stopped) autoExecuteDue(this.deps);
+      if (!this.stopped) this.deps.tasks.run('automatic rollbacks due', () => autoExecuteDue(this.deps));
     }));
   }
 

@@ -5,20 +5,22 @@ import type { Checkpoint } from '../ports/checkpoint.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
 import type { Pager } from '../ports/pager.js';
+import type { PostmortemSink } from '../ports/postmortem-sink.js';
 import type { RollbackAdapter } from '../ports/rollback-adapter.js';
 import type { SliSource } from '../ports/sli-source.js';
 import type { Tasks } from '../ports/tasks.js';
-import type { Store } from '../store/store.js';
+import type { StorePort } from '../ports/store.js';
 
 /** Everything a use case may touch, passed in: no use case builds its own clients. */
 export interface Deps {
-  store: Store;
+  store: StorePort;
   policy: Policy;
   clock: Clock;
   ids: Ids;
   chat: Chat;
   directory: Directory;
   tasks: Tasks;
+  postmortems: PostmortemSink;
   log: Logger;
   service(name: string): ResolvedService | undefined;
   adapter(service: string): RollbackAdapter;
@@ -30,7 +32,7 @@ export interface Deps {
   /** PagerDuty, when configured. */
   pager?: Pager;
   /** Re-renders a proposal message; provided by the Slack layer. */
-  renderProposal(proposalId: string): { text: string; blocks: unknown[] } | undefined;
+  renderProposal(proposalId: string): Promise<{ text: string; blocks: unknown[] } | undefined>;
   /** Called when new outbox rows were committed. */
   kickOutbox(): void;
   /** Arms the exact-time timer of an automatic rollback (absent in tests that drive time by hand). */

@@ -15,7 +15,7 @@ import { verifyRollback } from './verify-rollback.js';
  * failures (timeouts, 5xx) are retried with backoff, always with the same idempotency key.
  */
 export async function executeProposal(deps: Deps, proposalId: string): Promise<void> {
-  const started = applyTransition(deps, proposalId, { type: 'start_execution' }, 'backstop', {}, () => deps.store.executions.start(proposalId, deps.clock.now().toISOString()));
+  const started = await applyTransition(deps, proposalId, { type: 'start_execution' }, 'backstop', {}, (r) => r.executions.start(proposalId, deps.clock.now().toISOString()));
   if (!started.ok) return;
   await performExecution(deps, started.proposal);
 }
@@ -27,7 +27,7 @@ export async function performExecution(deps: Deps, p: Proposal): Promise<void> {
   const log = deps.log.child({ proposalId, incidentId: p.incidentId, service: p.service, adapter: adapter.kind });
   const steps = p.plan?.steps ?? (await adapter.plan(p.toVersion).catch((err: unknown) => ({ steps: [`plan unavailable: ${err instanceof Error ? err.message : String(err)}`] }))).steps;
   log.info({ plan: steps, expectedFrom: p.fromVersion }, 'executing rollback');
-  deps.store.tx(() => deps.store.executions.start(proposalId, deps.clock.now().toISOString()));
+  await deps.store.executions.start(proposalId, deps.clock.now().toISOString());
 
   // The version people saw serving travels with the request: a target that moved since is refused.
   const request: ExecuteRequest = {
@@ -47,30 +47,32 @@ export async function performExecution(deps: Deps, p: Proposal): Promise<void> {
       const readings = await measureSlis(deps, svc, { baselineAt: proposalBaselineAt(deps, p), currentVersion: p.toVersion, baselineVersion: p.toVersion, currentSince: deps.clock.now() });
       if (overallVerdict(readings) !== 'ok') {
         const at = deps.clock.now().toISOString();
-        applyTransition(deps, proposalId, { type: 'stage_halted', percent, readings }, 'backstop', { sli: readings }, () => deps.store.executions.finish(proposalId, at, 'failed', `halted at ${percent}%`));
+        await applyTransition(deps, proposalId, { type: 'stage_halted', percent, readings }, 'backstop', { sli: readings }, (r) => r.executions.finish(proposalId, at, 'failed', `halted at ${percent}%`));
         await writePostmortemIfDue(deps, p.incidentId);
         return;
       }
-      applyTransition(deps, proposalId, { type: 'stage_done', percent, readings }, 'backstop', { sli: readings });
+      await applyTransition(deps, proposalId, { type: 'stage_done', percent, readings }, 'backstop', { sli: readings });
     }
   } else {
     outcome = await withRetries(deps, p, 'rollback', () => adapter.execute(request));
   }
 
   if (outcome.ok) deps.checkpoint?.('executed-unrecorded');
-  const attempts = deps.store.executions.get(proposalId)?.attempts ?? 1;
+  const attempts = (await deps.store.executions.get(proposalId))?.attempts ?? 1;
   const details = { plan: steps, attempts };
   const at = deps.clock.now().toISOString();
   let done;
   if (outcome.ok) {
-    done = applyTransition(deps, proposalId, { type: 'execution_succeeded', detail: outcome.detail }, 'backstop', details, () => deps.store.executions.finish(proposalId, at, 'succeeded', null));
+    done = await applyTransition(deps, proposalId, { type: 'execution_succeeded', detail: outcome.detail }, 'backstop', details, (r) => r.executions.finish(proposalId, at, 'succeeded', null));
   } else if (outcome.code === 'target_moved') {
     const current = outcome.current ?? null;
-    done = applyTransition(deps, proposalId, { type: 'target_moved', current, detail: outcome.message, ...(svc ? { notify: svc.approvers } : {}) }, 'backstop', { ...details, current }, () => deps.store.executions.finish(proposalId, at, 'failed', outcome.message));
+    const message = outcome.message;
+    done = await applyTransition(deps, proposalId, { type: 'target_moved', current, detail: message, ...(svc ? { notify: svc.approvers } : {}) }, 'backstop', { ...details, current }, (r) => r.executions.finish(proposalId, at, 'failed', message));
     log.warn({ current, expectedFrom: p.fromVersion }, 'target moved since the proposal; nothing executed');
   } else {
     const detail = `${outcome.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
-    done = applyTransition(deps, proposalId, { type: 'execution_failed', detail, ...(svc ? { notify: svc.approvers } : {}) }, 'backstop', details, () => deps.store.executions.finish(proposalId, at, 'failed', outcome.message));
+    const message = outcome.message;
+    done = await applyTransition(deps, proposalId, { type: 'execution_failed', detail, ...(svc ? { notify: svc.approvers } : {}) }, 'backstop', details, (r) => r.executions.finish(proposalId, at, 'failed', message));
   }
   log.info({ ok: outcome.ok, attempts }, 'rollback execution finished');
   // Execution flows on to verification only: never back through the dispatcher.
@@ -85,7 +87,7 @@ async function withRetries(deps: Deps, p: Proposal, what: string, call: () => Pr
   const { executeAttempts, executeBackoff } = deps.policy.defaults;
   let outcome: ExecuteOutcome = { ok: false, retryable: false, message: 'not attempted' };
   for (let attempt = 1; attempt <= executeAttempts; attempt++) {
-    deps.store.tx(() => deps.store.executions.attempt(p.id, deps.clock.now().toISOString()));
+    await deps.store.executions.attempt(p.id, deps.clock.now().toISOString());
     deps.checkpoint?.('executing');
     try {
       outcome = await call();
@@ -99,9 +101,9 @@ async function withRetries(deps: Deps, p: Proposal, what: string, call: () => Pr
     const message = outcome.message;
     const retryable = outcome.retryable;
     deps.log.warn({ proposalId: p.id, attempt, wait: last ? null : wait, error: message }, 'rollback attempt failed');
-    deps.store.tx(() => {
-      deps.store.executions.failedAttempt(p.id, message);
-      recordStep(deps, {
+    await deps.store.tx(async (r) => {
+      await r.executions.failedAttempt(p.id, message);
+      await recordStep(deps, r, {
         incidentId: p.incidentId, proposalId: p.id, actor: 'backstop',
         fact: { action: 'execution.attempt_failed', what, attempt, of: executeAttempts, error: message, next: !last ? 'retry' : retryable ? 'exhausted' : 'refused', retryInMs: last ? null : wait },
         details: { attempt, of: executeAttempts, retryable, error: message, retryInMs: last ? null : wait },

@@ -2,6 +2,7 @@ import { matchService } from '../config/policy.js';
 import type { Alert } from '../domain/alert.js';
 import { isDrill } from '../domain/drill.js';
 import type { Incident } from '../domain/incident.js';
+import type { Repositories } from '../ports/store.js';
 import type { Deps } from './deps.js';
 import { proposeRollback } from './propose-rollback.js';
 import { recordStep } from './record-step.js';
@@ -21,66 +22,71 @@ export interface IntakeSummary {
  * alerts grouped into one open incident per service, resolutions noted. Proposals and
  * resolutions are then started in the background so the sender gets its answer at once.
  */
-export function handleAlerts(deps: Deps, alerts: readonly Alert[]): IntakeSummary {
+export async function handleAlerts(deps: Deps, alerts: readonly Alert[]): Promise<IntakeSummary> {
   const summary: IntakeSummary = { received: alerts.length, new: 0, duplicates: 0, resolved: 0, unmatched: 0, incidents: [] };
   const toPropose = new Set<string>();
   const toResolve = new Set<string>();
-  deps.store.tx(() => {
+  await deps.store.tx(async (r) => {
     const now = deps.clock.now().toISOString();
     for (const a of alerts) {
       const service = matchService(deps.policy, a.labels) ?? null;
       let incident: Incident | undefined;
-      if (service && a.status === 'firing') incident = deps.store.incidents.openFor(service) ?? openIncident(deps, service, a, now);
-      const knownIncident = incident?.id ?? deps.store.alerts.incidentOf(a.fingerprint, a.startsAt);
-      const outcome = deps.store.alerts.upsert(a, service, knownIncident, now);
+      if (service && a.status === 'firing') incident = (await r.incidents.openFor(service)) ?? (await openIncident(deps, r, service, a, now));
+      const knownIncident = incident?.id ?? (await r.alerts.incidentOf(a.fingerprint, a.startsAt));
+      const outcome = await r.alerts.upsert(a, service, knownIncident, now);
       if (outcome === 'duplicate' || outcome === 'already_resolved') {
         summary.duplicates++;
         continue;
       }
       if (!service) {
         summary.unmatched++;
-        deps.store.audit.append({ at: now, incidentId: null, proposalId: null, actor: a.source, action: 'alert.unmatched', details: { name: a.name, fingerprint: a.fingerprint, labels: a.labels } });
+        await r.audit.append({ at: now, incidentId: null, proposalId: null, actor: a.source, action: 'alert.unmatched', details: { name: a.name, fingerprint: a.fingerprint, labels: a.labels } });
         continue;
       }
       if (outcome === 'resolved') {
         summary.resolved++;
         if (knownIncident) {
-          deps.store.audit.append({ at: now, incidentId: knownIncident, proposalId: null, actor: a.source, action: 'alert.resolved', details: { name: a.name, fingerprint: a.fingerprint } });
-          if (deps.store.alerts.firingCount(knownIncident) === 0) toResolve.add(knownIncident);
+          await r.audit.append({ at: now, incidentId: knownIncident, proposalId: null, actor: a.source, action: 'alert.resolved', details: { name: a.name, fingerprint: a.fingerprint } });
+          if ((await r.alerts.firingCount(knownIncident)) === 0) toResolve.add(knownIncident);
         }
         continue;
       }
       summary.new++;
-      if (incident && a.source === 'pagerduty' && a.labels.pagerduty_incident) deps.store.incidents.linkPagerDuty(incident.id, a.labels.pagerduty_incident);
+      if (incident && a.source === 'pagerduty' && a.labels.pagerduty_incident) await r.incidents.linkPagerDuty(incident.id, a.labels.pagerduty_incident);
       if (incident) {
-        deps.store.audit.append({ at: now, incidentId: incident.id, proposalId: null, actor: a.source, action: 'alert.firing', details: { name: a.name, fingerprint: a.fingerprint, summary: a.summary ?? a.name, severity: a.severity } });
-        if (!deps.store.proposals.hasLive(service)) toPropose.add(incident.id);
+        await r.audit.append({ at: now, incidentId: incident.id, proposalId: null, actor: a.source, action: 'alert.firing', details: { name: a.name, fingerprint: a.fingerprint, summary: a.summary ?? a.name, severity: a.severity } });
+        if (!(await r.proposals.hasLive(service))) toPropose.add(incident.id);
         if (!summary.incidents.includes(incident.id)) summary.incidents.push(incident.id);
       }
     }
   });
   deps.kickOutbox();
   for (const id of toPropose) {
-    deps.tasks.run(`propose ${id}`, () => proposeRollback(deps, id, { requestedBy: 'alert', reason: reasonFor(deps, id), severity: deps.store.incidents.get(id)?.severity ?? null, trigger: 'alert' }));
+    deps.tasks.run(`propose ${id}`, async () => proposeRollback(deps, id, { requestedBy: 'alert', reason: await reasonFor(deps, id), severity: (await deps.store.incidents.get(id))?.severity ?? null, trigger: 'alert' }));
   }
   for (const id of toResolve) {
-    deps.tasks.run(`resolve ${id}`, () => resolveIncident(deps, id, { kind: 'alerts' }));
+    deps.tasks.run(`resolve ${id}`, () => resolveIncident(deps, id, { kind: 'alerts', by: alertSource(alerts) }));
   }
   return summary;
 }
 
-function openIncident(deps: Deps, service: string, a: Alert, now: string): Incident {
+/** Who resolved it: the intake the resolving alerts came through. */
+function alertSource(alerts: readonly Alert[]): string {
+  return alerts.find((a) => a.status === 'resolved')?.source ?? alerts[0]?.source ?? 'alerts';
+}
+
+async function openIncident(deps: Deps, r: Repositories, service: string, a: Alert, now: string): Promise<Incident> {
   const incident: Incident = {
     id: deps.ids.next('inc'), service, status: 'open', title: a.summary ?? a.name, severity: a.severity,
     channelId: null, openedAt: now, resolvedAt: null, resolvedBy: null, postmortemPath: null,
   };
-  deps.store.incidents.insert(incident);
-  recordStep(deps, { incidentId: incident.id, proposalId: null, actor: a.source, fact: { action: 'incident.opened', incidentId: incident.id, service, title: incident.title, by: { kind: 'alert' } } });
+  await r.incidents.insert(incident);
+  await recordStep(deps, r, { incidentId: incident.id, proposalId: null, actor: a.source, fact: { action: 'incident.opened', incidentId: incident.id, service, title: incident.title, by: { kind: 'alert' } } });
   return incident;
 }
 
-function reasonFor(deps: Deps, incidentId: string): string {
-  const names = [...new Set(deps.store.alerts.names(incidentId))];
+async function reasonFor(deps: Deps, incidentId: string): Promise<string> {
+  const names = [...new Set(await deps.store.alerts.names(incidentId))];
   const reason = `alert ${names.join(', ')} firing`;
-  return isDrill(deps.store.incidents.get(incidentId)?.service) && !reason.includes('DRILL') ? `DRILL: ${reason}` : reason;
+  return isDrill((await deps.store.incidents.get(incidentId))?.service) && !reason.includes('DRILL') ? `DRILL: ${reason}` : reason;
 }

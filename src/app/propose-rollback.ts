@@ -1,7 +1,6 @@
 import { fillFromDeploys } from '../domain/deploy-history.js';
 import { incidentChannelName } from '../domain/incident.js';
 import { type Proposal } from '../domain/proposal.js';
-import { comparatorSymbol, fmt } from '../domain/sli.js';
 import type { Deps } from './deps.js';
 import { decideOutcome } from './decide-outcome.js';
 import { recordStep } from './record-step.js';
@@ -13,14 +12,14 @@ export type ProposeResult =
 
 /** Makes sure the incident has a channel: the service's own, or a new `inc-YYYYMMDD-<service>`. */
 export async function ensureIncidentChannel(deps: Deps, incidentId: string, requestedBy: string): Promise<string> {
-  const incident = deps.store.incidents.get(incidentId);
+  const incident = await deps.store.incidents.get(incidentId);
   if (!incident) throw new Error(`no incident ${incidentId}`);
   if (incident.channelId) return incident.channelId;
   const svc = deps.service(incident.service);
   const members = [...new Set([...(svc?.approvers.users ?? []), ...(requestedBy === 'alert' ? [] : [requestedBy])])];
   const channelId = svc?.channel ?? (await createChannel(deps, incidentChannelName(incident.service, new Date(incident.openedAt)), members));
-  deps.store.tx(() => deps.store.incidents.setChannel(incidentId, channelId));
-  return deps.store.incidents.get(incidentId)?.channelId ?? channelId;
+  await deps.store.tx((r) => r.incidents.setChannel(incidentId, channelId));
+  return (await deps.store.incidents.get(incidentId))?.channelId ?? channelId;
 }
 
 async function createChannel(deps: Deps, name: string, members: string[]): Promise<string> {
@@ -50,11 +49,11 @@ export interface ProposeRequest {
 }
 
 export async function proposeRollback(deps: Deps, incidentId: string, req: ProposeRequest): Promise<ProposeResult> {
-  const incident = deps.store.incidents.get(incidentId);
+  const incident = await deps.store.incidents.get(incidentId);
   if (!incident) return { ok: false, code: 'unknown_incident', message: `No incident ${incidentId}.` };
   const svc = deps.service(incident.service);
   if (!svc) return { ok: false, code: 'unknown_service', message: `Service ${incident.service} is not in the policy.` };
-  const live = deps.store.proposals.liveFor(svc.name);
+  const live = await deps.store.proposals.liveFor(svc.name);
   if (live) return { ok: false, code: 'exists', message: `A rollback proposal for ${svc.name} is already ${live.state}.`, proposal: live };
 
   const log = deps.log.child({ incidentId, service: svc.name });
@@ -62,19 +61,19 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
   let versions;
   try {
     const reported = await deps.adapter(svc.name).versions();
-    const rolledBackFrom = new Set(deps.store.proposals.recent(svc.name, 50).filter((x) => x.executedAt && x.fromVersion).map((x) => x.fromVersion!));
-    versions = fillFromDeploys(reported, deps.store.deploys.recent(svc.name), rolledBackFrom);
+    const rolledBackFrom = new Set((await deps.store.proposals.recent(svc.name, 50)).filter((x) => x.executedAt && x.fromVersion).map((x) => x.fromVersion!));
+    versions = fillFromDeploys(reported, await deps.store.deploys.recent(svc.name), rolledBackFrom);
   } catch (err) {
     const message = `Cannot read versions from ${deps.adapter(svc.name).describe()}: ${errorText(err)}`;
     log.warn({ err }, 'reading versions failed');
-    deps.store.tx(() => recordStep(deps, { incidentId, proposalId: null, actor: 'backstop', fact: { action: 'proposal.not_possible', problem: 'target_error', message } }));
+    await deps.store.tx((r) => recordStep(deps, r, { incidentId, proposalId: null, actor: 'backstop', fact: { action: 'proposal.not_possible', problem: 'target_error', message } }));
     deps.kickOutbox();
     return { ok: false, code: 'target_error', message };
   }
   if (req.target) versions = { ...versions, current: req.target.from ?? versions.current, lastGood: req.target.to };
   if (!versions.lastGood || versions.lastGood === versions.current) {
     const message = `No known-good version to roll ${svc.name} back to (current: ${versions.current ?? 'unknown'}).`;
-    deps.store.tx(() => recordStep(deps, { incidentId, proposalId: null, actor: 'backstop', fact: { action: 'proposal.not_possible', problem: 'no_target', message } }));
+    await deps.store.tx((r) => recordStep(deps, r, { incidentId, proposalId: null, actor: 'backstop', fact: { action: 'proposal.not_possible', problem: 'no_target', message } }));
     deps.kickOutbox();
     return { ok: false, code: 'no_target', message };
   }
@@ -91,7 +90,7 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
     adapter.plan(target).then((pl) => ({ steps: pl.steps, ...(pl.basis !== undefined ? { basis: pl.basis } : {}) }), (err: unknown) => ({ steps: [`plan unavailable: ${errorText(err)}`] })),
   ]);
   const created = deps.clock.now();
-  const outcome = decideOutcome(deps, svc, { target: versions.lastGood, severity: req.severity ?? null, trigger: req.trigger ?? (req.requestedBy === 'alert' ? 'alert' : 'person') });
+  const outcome = await decideOutcome(deps, svc, { target: versions.lastGood, severity: req.severity ?? null, trigger: req.trigger ?? (req.requestedBy === 'alert' ? 'alert' : 'person') });
   const proposal: Proposal = {
     id: deps.ids.next('rb'), incidentId, service: svc.name, state: 'pending', rev: 0,
     fromVersion: versions.current, toVersion: versions.lastGood, requestedBy: req.requestedBy, reason: req.reason,
@@ -104,23 +103,23 @@ export async function proposeRollback(deps: Deps, incidentId: string, req: Propo
     autoExecuteAt: outcome.automatic && preflight.ok ? new Date(created.getTime() + outcome.graceMs).toISOString() : null,
     breakGlass: null,
   };
-  const inserted = deps.store.tx(() => {
+  const inserted = await deps.store.tx(async (r) => {
     // Re-checked under the write lock: a concurrent trigger may have proposed meanwhile.
-    const raced = deps.store.proposals.liveFor(svc.name);
+    const raced = await r.proposals.liveFor(svc.name);
     if (raced) return raced;
-    deps.store.proposals.insert(proposal);
-    deps.store.outbox.enqueue('update_proposal', { proposalId: proposal.id, incidentId }, { text: 'proposal' }, proposal.createdAt);
-    recordStep(deps, {
+    await r.proposals.insert(proposal);
+    await r.outbox.enqueue('update_proposal', { proposalId: proposal.id, incidentId }, { text: 'proposal' }, proposal.createdAt);
+    await recordStep(deps, r, {
       incidentId, proposalId: proposal.id, actor: req.requestedBy,
       fact: { action: 'proposal.created', service: svc.name, from: proposal.fromVersion, to: proposal.toVersion, reason: req.reason, readings, required: proposal.requiredApprovals, expiresAt: proposal.expiresAt },
       details: { from: proposal.fromVersion, to: proposal.toVersion, sli: readings, requiredApprovals: proposal.requiredApprovals, plan: plan.steps, baselineAt: proposal.baselineAt },
     });
     if (!preflight.ok) {
-      recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'backstop', fact: { action: 'preflight.failed', to: proposal.toVersion, checks: preflight.checks.filter((c) => !c.ok) } });
+      await recordStep(deps, r, { incidentId, proposalId: proposal.id, actor: 'backstop', fact: { action: 'preflight.failed', to: proposal.toVersion, checks: preflight.checks.filter((c) => !c.ok) } });
     } else if (proposal.automatic) {
-      recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'policy', fact: { action: 'proposal.automatic', at: proposal.autoExecuteAt!, reason: req.reason } });
+      await recordStep(deps, r, { incidentId, proposalId: proposal.id, actor: 'policy', fact: { action: 'proposal.automatic', at: proposal.autoExecuteAt!, reason: req.reason } });
     } else if (outcome.refusal) {
-      recordStep(deps, { incidentId, proposalId: proposal.id, actor: 'policy', fact: { action: 'automatic.refused', refusal: outcome.refusal } });
+      await recordStep(deps, r, { incidentId, proposalId: proposal.id, actor: 'policy', fact: { action: 'automatic.refused', refusal: outcome.refusal } });
     }
     return undefined;
   });

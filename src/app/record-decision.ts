@@ -22,7 +22,7 @@ export interface DecisionRequest {
 }
 
 export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<DecisionResult> {
-  const proposal = deps.store.proposals.get(req.proposalId);
+  const proposal = await deps.store.proposals.get(req.proposalId);
   if (!proposal) return { ok: false, code: 'not_found', message: [`No proposal ${req.proposalId}.`] };
   const svc = deps.service(proposal.service);
   if (!svc) return { ok: false, code: 'unknown_service', message: [`Service ${proposal.service} is no longer in the policy; nothing can be approved.`] };
@@ -30,7 +30,7 @@ export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<
   // An edited button value (another proposal's id) must not decide that other proposal.
   const fromElsewhere = req.from && ((req.from.channelId && req.from.channelId !== proposal.channelId) || (req.from.messageTs && proposal.messageTs && req.from.messageTs !== proposal.messageTs));
   if (fromElsewhere) {
-    deps.store.tx(() => deps.store.audit.append({
+    await deps.store.tx((r) => r.audit.append({
       at: deps.clock.now().toISOString(), incidentId: proposal.incidentId, proposalId: proposal.id, actor: req.user, action: `${req.decision}.refused`,
       details: { code: 'wrong_message', channel: req.from?.channelId ?? null, messageTs: req.from?.messageTs ?? null },
     }));
@@ -46,7 +46,7 @@ export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<
   }
   const check = checkApprover(req.user, proposal.requestedBy, svc.approvers, members, await onCallFacts(deps, svc.approvers, req.user, members));
   if (!check.ok) {
-    deps.store.tx(() => recordStep(deps, {
+    await deps.store.tx((r) => recordStep(deps, r, {
       incidentId: proposal.incidentId, proposalId: proposal.id, actor: req.user,
       fact: { action: req.decision === 'approve' ? 'approve.refused' : 'reject.refused', user: req.user, code: check.code },
       details: { code: check.code },
@@ -58,7 +58,7 @@ export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<
   const event = req.decision === 'approve'
     ? { type: 'approve' as const, user: req.user }
     : { type: 'reject' as const, user: req.user, reason: req.reason?.trim() || 'no reason given' };
-  const applied = applyTransition(deps, proposal.id, event, req.user);
+  const applied = await applyTransition(deps, proposal.id, event, req.user);
   if (!applied.ok) return { ok: false, code: applied.code, message: [applied.message] };
   if (applied.proposal.state === 'approved') deps.checkpoint?.('approved');
   carryOut(deps, proposal.id, applied.effects);

@@ -2,6 +2,7 @@ import { describeStep } from '../domain/describe-step.js';
 import { DRILL_MARK, isDrill } from '../domain/drill.js';
 import { plainText } from '../domain/said.js';
 import type { StepFact } from '../domain/step-fact.js';
+import type { Repositories } from '../ports/store.js';
 import type { Deps } from './deps.js';
 
 /** Steps that inform but decide nothing: sent after proposals and decisions when Slack is busy. */
@@ -22,29 +23,30 @@ export interface Step {
 
 /**
  * Writes one audit row (the fact, and its words in plain text for the postmortem) and queues its
- * threaded Slack message as the fact itself, worded by the Slack side when it is sent. Must be
- * called inside a store transaction, so the step, its audit row and its message commit together.
+ * threaded Slack message as the fact itself, worded by the Slack side when it is sent. Takes the
+ * repositories of the caller's transaction, so the step, its audit row and its message commit together.
  */
-export function recordStep(deps: Deps, step: Step): void {
+export async function recordStep(deps: Pick<Deps, 'clock'>, r: Repositories, step: Step): Promise<void> {
   const at = deps.clock.now().toISOString();
-  const service = step.incidentId ? deps.store.incidents.get(step.incidentId)?.service : undefined;
+  const incident = step.incidentId ? await r.incidents.get(step.incidentId) : undefined;
+  const service = incident?.service;
   const drill = isDrill(service);
   const text = `${drill ? DRILL_MARK : ''}${plainText(describeStep(step.fact))}`;
   const action = step.fact.action;
-  const entry = deps.store.audit.append({
+  const entry = await r.audit.append({
     at, incidentId: step.incidentId, proposalId: step.proposalId, actor: step.actor, action,
     details: { text, fact: step.fact, ...step.details },
   });
   const priority = CHATTER.has(action) ? 1 : 0;
-  const pagerDutyIncident = step.incidentId ? deps.store.incidents.pagerDutyIncident(step.incidentId) : null;
+  const pagerDutyIncident = step.incidentId ? await r.incidents.pagerDutyIncident(step.incidentId) : null;
   if (pagerDutyIncident && NOTED.has(action)) {
-    deps.store.outbox.enqueue('pagerduty_note', { incidentId: step.incidentId }, { text: `[Backstop] ${text} (audit #${entry.seq})` }, at);
+    await r.outbox.enqueue('pagerduty_note', { incidentId: step.incidentId }, { text: `[Backstop] ${text} (audit #${entry.seq})` }, at);
   }
   const queued = { text, step: { fact: step.fact, seq: entry.seq, hash: entry.hash, actor: step.actor, at: entry.at, drill } };
   if (step.proposalId) {
-    deps.store.outbox.enqueue('thread', { proposalId: step.proposalId, incidentId: step.incidentId }, queued, at, priority);
+    await r.outbox.enqueue('thread', { proposalId: step.proposalId, incidentId: step.incidentId }, queued, at, priority);
   } else {
-    const channelId = (step.incidentId ? deps.store.incidents.get(step.incidentId)?.channelId : null) ?? step.channelId;
-    if (channelId) deps.store.outbox.enqueue('post', { channelId, incidentId: step.incidentId }, queued, at, priority);
+    const channelId = incident?.channelId ?? step.channelId;
+    if (channelId) await r.outbox.enqueue('post', { channelId, incidentId: step.incidentId }, queued, at, priority);
   }
 }

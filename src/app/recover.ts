@@ -11,10 +11,10 @@ import { awaitReadBack } from './read-back.js';
  * execution twice. Runs as background tasks, so start-up does not wait on a slow target.
  */
 export async function recover(deps: Deps): Promise<void> {
-  for (const p of deps.store.proposals.inState('approved')) carryOut(deps, p.id, [{ type: 'execute' }]);
-  for (const p of deps.store.proposals.inState('executed')) carryOut(deps, p.id, [{ type: 'verify' }]);
-  for (const p of deps.store.proposals.inState('executing')) {
-    const exec = deps.store.executions.get(p.id);
+  for (const p of await deps.store.proposals.inState('approved')) carryOut(deps, p.id, [{ type: 'execute' }]);
+  for (const p of await deps.store.proposals.inState('executed')) carryOut(deps, p.id, [{ type: 'verify' }]);
+  for (const p of await deps.store.proposals.inState('executing')) {
+    const exec = await deps.store.executions.get(p.id);
     if (!exec || exec.attempts === 0) {
       // Killed before the adapter was ever called: running it now is the first run, not a second.
       deps.tasks.run(`execute ${p.id}`, () => performExecution(deps, p));
@@ -22,9 +22,9 @@ export async function recover(deps: Deps): Promise<void> {
     }
     deps.tasks.run(`reconcile ${p.id}`, () => reconcile(deps, p));
   }
-  for (const incident of deps.store.incidents.listOpen()) {
-    const proposals = deps.store.proposals.forIncident(incident.id);
-    if (proposals.length === 0 && deps.store.alerts.firingCount(incident.id) > 0) {
+  for (const incident of await deps.store.incidents.listOpen()) {
+    const proposals = await deps.store.proposals.forIncident(incident.id);
+    if (proposals.length === 0 && (await deps.store.alerts.firingCount(incident.id)) > 0) {
       deps.tasks.run(`propose ${incident.id}`, () => proposeRollback(deps, incident.id, { requestedBy: 'alert', reason: 'alert firing (resumed after restart)' }));
     }
   }
@@ -43,10 +43,10 @@ async function reconcile(deps: Deps, p: Proposal): Promise<void> {
   const at = deps.clock.now().toISOString();
   const details = { readBack: { status: rb.status, version: rb.version, detail: rb.detail }, readBackPolls: rb.polls };
   const r = rb.status === 'confirmed'
-    ? applyTransition(deps, p.id, { type: 'execution_succeeded', detail: `Backstop restarted during execution; the target reports ${p.toVersion} (${rb.detail})` }, 'backstop', details,
-      () => deps.store.executions.finish(p.id, at, 'reconciled', null))
-    : applyTransition(deps, p.id, { type: 'execution_failed', detail: `Backstop restarted during execution and the target does not report ${p.toVersion} (${rb.detail}); not retried automatically, check it by hand`, ...(svc ? { notify: svc.approvers } : {}) }, 'backstop', details,
-      () => deps.store.executions.finish(p.id, at, 'reconciled', `interrupted; ${rb.detail}`));
+    ? await applyTransition(deps, p.id, { type: 'execution_succeeded', detail: `Backstop restarted during execution; the target reports ${p.toVersion} (${rb.detail})` }, 'backstop', details,
+      (tx) => tx.executions.finish(p.id, at, 'reconciled', null))
+    : await applyTransition(deps, p.id, { type: 'execution_failed', detail: `Backstop restarted during execution and the target does not report ${p.toVersion} (${rb.detail}); not retried automatically, check it by hand`, ...(svc ? { notify: svc.approvers } : {}) }, 'backstop', details,
+      (tx) => tx.executions.finish(p.id, at, 'reconciled', `interrupted; ${rb.detail}`));
   if (rb.status === 'confirmed') log.info({ readBack: rb }, 'interrupted execution had landed; verifying');
   else log.error({ readBack: rb }, 'interrupted execution did not land within the read-back window; approvers told');
   if (r.ok) carryOut(deps, p.id, r.effects);

@@ -10,7 +10,7 @@ import { writePostmortemIfDue } from './resolve-incident.js';
  * measured against the proposal's own pre-deploy baseline. Only both together are "Verified".
  */
 export async function verifyRollback(deps: Deps, proposalId: string): Promise<void> {
-  const p = deps.store.proposals.get(proposalId);
+  const p = await deps.store.proposals.get(proposalId);
   if (!p || p.state !== 'executed') return;
   const svc = deps.service(p.service);
   if (!svc) return;
@@ -31,12 +31,12 @@ export async function verifyRollback(deps: Deps, proposalId: string): Promise<vo
     })
     : [];
   const { polls, ...rb } = readBack;
-  const r = applyTransition(deps, proposalId, { type: 'verification', readings, readBack: rb }, 'backstop', { sli: readings, readBack: rb, readBackPolls: polls });
+  const r = await applyTransition(deps, proposalId, { type: 'verification', readings, readBack: rb }, 'backstop', { sli: readings, readBack: rb, readBackPolls: polls });
   if (!r.ok) return;
   if (r.proposal.state !== 'verified') deps.log.warn({ proposalId, readBack: rb, state: r.proposal.state }, 'rollback not verified');
-  const pagerDutyIncident = deps.store.incidents.pagerDutyIncident(p.incidentId);
+  const pagerDutyIncident = await deps.store.incidents.pagerDutyIncident(p.incidentId);
   if (r.proposal.state === 'verified' && pagerDutyIncident && deps.policy.pagerduty.resolveAfterVerified) {
-    deps.store.tx(() => deps.store.outbox.enqueue('pagerduty_resolve', { incidentId: p.incidentId }, { text: pagerDutyIncident }, deps.clock.now().toISOString()));
+    await deps.store.tx((tx) => tx.outbox.enqueue('pagerduty_resolve', { incidentId: p.incidentId }, { text: pagerDutyIncident }, deps.clock.now().toISOString()));
     deps.kickOutbox();
   }
   await writePostmortemIfDue(deps, p.incidentId);

@@ -18,6 +18,7 @@ import { TaskTracker } from '../runtime/task-tracker.js';
 import { VirtualClock } from '../runtime/virtual-clock.js';
 import { proposalBlocks, proposalText } from '../slack/views/proposal.js';
 import { openDb } from '../store/db.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { Store } from '../store/store.js';
 import { emptyDirectory, RecordingChat, type RecordedPost } from './recording-chat.js';
 import { ReplaySliSource } from './replay-source.js';
@@ -79,6 +80,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
   try {
     // A fresh key per run: the trail is sealed like production's and thrown away after.
     const store = new Store(db, { auditKey: randomBytes(32).toString('hex'), auditHead: null });
+    const port = new SqliteStore(store);
     const registry = new LocalRegistry(db, clock);
     // Two releases before the deploy, so a second trigger after a rollback still has a target and meets the guards.
     for (const v of [older, previous, deployed]) registry.register(name, v, { source: `backtest://${name}/${v}` });
@@ -101,15 +103,17 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     const tasks = new TaskTracker(log);
     let n = 0;
     const deps: Deps = {
-      store, policy, clock, tasks, log, chat, directory: emptyDirectory,
+      store: port, policy, clock, tasks, log, chat, directory: emptyDirectory,
+      // A replay writes nothing to disk: the postmortem is kept in the audit trail only.
+      postmortems: { write: async (incident) => `(backtest: postmortem of ${incident.id} not written)` },
       // Counted ids: the same data always gives the same output.
       ids: { next: (prefix) => `${prefix}-${++n}` },
       service: (s) => resolveService(policy, s),
       adapter: () => adapter,
       sliSource: () => source,
       runbookUrl: (s) => policy.services[s]?.runbook ?? null,
-      renderProposal(id) {
-        const p = store.proposals.get(id);
+      async renderProposal(id) {
+        const p = await port.proposals.get(id);
         if (!p) return undefined;
         return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: svc.approvers, runbookUrl: deps.runbookUrl(p.service), runbookPath: svc.runbook ?? null, adapter: adapter.describe() }) };
       },
@@ -121,11 +125,13 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     const analysis = new AnalysisScheduler(deps);
 
     // Wired and started as bootstrap.ts does, on the virtual clock.
-    autoTimers.armPending();
+    await autoTimers.armPending();
     let stopSweep = () => {};
     const sweep = () => {
-      autoExecuteDue(deps);
-      expireProposals(deps);
+      tasks.run('sweep', async () => {
+        await autoExecuteDue(deps);
+        await expireProposals(deps);
+      });
       stopSweep = clock.at(new Date(clock.now().getTime() + SWEEP_MS), sweep);
     };
     stopSweep = clock.at(new Date(deployMs + SWEEP_MS), sweep);

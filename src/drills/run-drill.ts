@@ -159,7 +159,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
     }
 
     // The alert: Alertmanager's webhook, as it would arrive in production, marked drill.
-    const store = bot.deps.store;
+    const store = bot.sqlite;
     const startsAt = new Date().toISOString();
     timeline.alertAt = new Date(startsAt);
     const fingerprint = createHash('sha256').update(`${s.name}:${startsAt}:${randomBytes(4).toString('hex')}`).digest('hex').slice(0, 16);
@@ -247,7 +247,7 @@ interface ApproverContext {
   proposalId: string;
   emulator: SlackEmulator;
   actor: SlackActor;
-  store: Backstop['deps']['store'];
+  store: Backstop['sqlite'];
   scale: number;
   deadline: number;
   /** Approver id → delays an approver-slow fault added (for the report). */

@@ -37,7 +37,7 @@ export type DrillTick =
 export interface DrillSchedulerOptions {
   config: DrillsConfig;
   /** The real bot's incidents: a drill of a service waits for none of its incidents to be open. */
-  incidents: { openFor(service: string): { id: string } | undefined };
+  incidents: { openFor(service: string): Promise<{ id: string } | undefined> };
   chat: Pick<Chat, 'post'>;
   clock: Clock;
   log: Logger;
@@ -88,12 +88,12 @@ export function startDrillScheduler(opts: DrillSchedulerOptions): DrillScheduler
     const s = loaded.scenario;
     running = s.name;
     try {
-      const open = opts.incidents.openFor(s.service);
+      const open = await opts.incidents.openFor(s.service);
       if (open) return await skipForIncident(s, open.id, 'skipped');
       const announced = await say(`🧪 DRILL: game-day drill *${s.title}* (\`${s.name}\`) for ${s.service} starts in ${formatMs(config.announceLead)} (requested by ${requestedBy}). It runs as drill-${s.service} against the Slack emulator and a local registry; production is not touched.`);
       if (!announced) return { status: 'skipped', reason: 'announce_failed', message: `Drill ${s.name} not started: the announcement could not be posted.` };
       await clock.sleep(config.announceLead);
-      const openNow = opts.incidents.openFor(s.service);
+      const openNow = await opts.incidents.openFor(s.service);
       if (openNow) return await skipForIncident(s, openNow.id, 'cancelled');
       log.info({ scenario: s.name, requestedBy }, 'drill starting');
       const report = await opts.run(s);

@@ -48,7 +48,7 @@ type Auth = (req: IncomingMessage, raw: Buffer) => string | null;
  * One JSON intake route: authenticate (before parsing anything), parse with its zod schema
  * (400 naming every bad field), then hand the typed body to `handle`.
  */
-function jsonRoute<S extends z.ZodType>(auth: Auth, schema: S, handle: (body: z.output<S>, req: IncomingMessage) => { status: number; body: unknown }) {
+function jsonRoute<S extends z.ZodType>(auth: Auth, schema: S, handle: (body: z.output<S>, req: IncomingMessage) => Promise<{ status: number; body: unknown }>) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     let raw: Buffer;
     try {
@@ -70,7 +70,7 @@ function jsonRoute<S extends z.ZodType>(auth: Auth, schema: S, handle: (body: z.
       const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
       return send(res, 400, { error: 'invalid_payload', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues });
     }
-    const out = handle(parsed.data, req);
+    const out = await handle(parsed.data, req);
     send(res, out.status, out.body);
   };
 }
@@ -97,25 +97,25 @@ export function createHttpServer(opts: HttpOptions): Server {
 
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> = {
     'POST /alerts/alertmanager': jsonRoute(alertmanagerAuth, alertmanagerPayload,
-      (body) => ({ status: 200, body: { ok: true, ...handleAlerts(deps, normaliseAlertmanager(body)) } })),
+      async (body) => ({ status: 200, body: { ok: true, ...(await handleAlerts(deps, normaliseAlertmanager(body))) } })),
 
     'POST /alerts/generic': jsonRoute(
       opts.genericSecret
         ? (req, raw) => verifyWebhookSignature(opts.genericSecret!, header(req, 'x-backstop-timestamp') ?? '', raw, header(req, 'x-backstop-signature'), { now: deps.clock.now() })
           ? null : 'bad or stale X-Backstop-Signature / X-Backstop-Timestamp (see README: generic webhook)'
         : unconfigured('the generic webhook (GENERIC_WEBHOOK_SECRET)'),
-      genericPayload, (body) => ({ status: 200, body: { ok: true, ...handleAlerts(deps, normaliseGeneric(body)) } })),
+      genericPayload, async (body) => ({ status: 200, body: { ok: true, ...(await handleAlerts(deps, normaliseGeneric(body))) } })),
 
     'POST /alerts/pagerduty': jsonRoute(
       opts.pagerDutySecret
         ? (req, raw) => verifyPagerDutySignature(opts.pagerDutySecret!, raw, header(req, 'x-pagerduty-signature')) ? null : 'no X-PagerDuty-Signature matches the subscription secret'
         : unconfigured('the PagerDuty webhook (PAGERDUTY_WEBHOOK_SECRET)'),
-      pagerDutyWebhook, (body, req) => ({ status: 200, body: { ok: true, ...handlePagerDuty(deps, body, header(req, 'x-webhook-id') ?? body.event.id) } })),
+      pagerDutyWebhook, async (body, req) => ({ status: 200, body: { ok: true, ...(await handlePagerDuty(deps, body, header(req, 'x-webhook-id') ?? body.event.id)) } })),
 
-    'POST /deploys': jsonRoute(opts.deployToken ? bearer(opts.deployToken, 'send Authorization: Bearer $DEPLOY_TOKEN') : unconfigured('deploy events (DEPLOY_TOKEN)'), deployPayload, (body) => {
+    'POST /deploys': jsonRoute(opts.deployToken ? bearer(opts.deployToken, 'send Authorization: Bearer $DEPLOY_TOKEN') : unconfigured('deploy events (DEPLOY_TOKEN)'), deployPayload, async (body) => {
       if (!deps.service(body.service)) return { status: 400, body: { error: 'unknown_service', message: `service: "${body.service}" is not in the policy`, issues: [{ path: 'service', message: 'not in the policy' }] } };
       const now = deps.clock.now().toISOString();
-      deps.store.tx(() => deps.store.deploys.record({ service: body.service, version: body.version, at: body.at ?? now, by: body.by }, now));
+      await deps.store.deploys.record({ service: body.service, version: body.version, at: body.at ?? now, by: body.by }, now);
       return { status: 201, body: { ok: true } };
     }),
 

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Clock } from '../ports/clock.js';
 import { checkEnvelope } from '../slack/envelope.js';
-import type { SeenRequests } from '../store/seen-requests.js';
+import type { SeenRequestRepository } from '../ports/store.js';
 import { BodyTooLarge, readRawBody, refuseTooLarge } from './read-body.js';
 
 const WINDOW_S = 5 * 60;
@@ -14,7 +14,7 @@ export type GuardRefusal = 'missing_signature' | 'bad_timestamp' | 'stale_timest
  * minutes either way (Bolt accepts any future one), and no replay of an accepted request.
  * The verified body is handed on as `rawBody`, which Bolt uses instead of re-reading.
  */
-export function slackGuard(opts: { signingSecret: string; clock: Clock; seen: SeenRequests; onRefuse?: (reason: GuardRefusal) => void }, next: RequestListener): RequestListener {
+export function slackGuard(opts: { signingSecret: string; clock: Clock; seen: SeenRequestRepository; onRefuse?: (reason: GuardRefusal) => void }, next: RequestListener): RequestListener {
   const refuse = (res: ServerResponse, status: number, reason: GuardRefusal, message?: string) => {
     opts.onRefuse?.(reason);
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -46,7 +46,7 @@ export function slackGuard(opts: { signingSecret: string; clock: Clock; seen: Se
       if (a.length !== b.length || !timingSafeEqual(a, b)) return refuse(res, 401, 'bad_signature');
       const envelope = checkEnvelope(req.headers['content-type'], body.toString('utf8'));
       if (!envelope.ok) return refuse(res, 400, 'malformed_payload', envelope.message);
-      if (!opts.seen.remember(signature, opts.clock.now().toISOString())) return refuse(res, 401, 'replayed');
+      if (!(await opts.seen.remember(signature, opts.clock.now().toISOString()))) return refuse(res, 401, 'replayed');
       (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
       next(req, res);
     })().catch(() => {

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { Deps } from '../app/deps.js';
-import type { OutboxItem } from '../store/outbox.js';
+import type { OutboxItem } from '../ports/store.js';
 import { stepMessage } from './views/step-message.js';
 
 const MAX_BACKOFF_MS = 60_000;
@@ -37,7 +37,8 @@ export class OutboxDrainer {
       this.again = true;
       return;
     }
-    this.running = this.drain().finally(() => {
+    // A failing store (the database closed under a shutdown) must not become an unhandled rejection.
+    this.running = this.drain().catch((err: unknown) => this.deps.log.error({ err }, 'outbox drain failed')).finally(() => {
       this.running = null;
       if (this.again) {
         this.again = false;
@@ -59,10 +60,11 @@ export class OutboxDrainer {
   private async drain(): Promise<void> {
     const { store, clock, log } = this.deps;
     for (;;) {
+      if (this.stopped) return;
       const now = clock.now().getTime();
       let wake = Infinity;
       let item: OutboxItem | undefined;
-      for (const h of store.outbox.heads()) {
+      for (const h of await store.outbox.heads()) {
         const due = Math.max(Date.parse(h.nextAttemptAt), this.channelReadyAt(h.channelId, now));
         if (due <= now) {
           item = h;
@@ -78,12 +80,12 @@ export class OutboxDrainer {
         await this.send(item);
         this.deps.checkpoint?.('posting');
         this.take(item.channelId, clock.now().getTime());
-        store.outbox.markSent(item.id, clock.now().toISOString());
+        await store.outbox.markSent(item.id, clock.now().toISOString());
       } catch (err) {
         const retryAfter = retryAfterMs(err);
         const backoff = retryAfter ?? Math.min(MAX_BACKOFF_MS, 500 * 2 ** item.attempts);
         log.warn({ err: errorText(err), outboxId: item.id, attempts: item.attempts + 1, backoff }, 'slack message failed; will retry');
-        store.outbox.markFailed(item.id, errorText(err), new Date(clock.now().getTime() + backoff).toISOString());
+        await store.outbox.markFailed(item.id, errorText(err), new Date(clock.now().getTime() + backoff).toISOString());
       }
     }
   }
@@ -127,13 +129,13 @@ export class OutboxDrainer {
    */
   private async sendToPagerDuty(item: OutboxItem): Promise<void> {
     const { store, clock, pager } = this.deps;
-    const pdIncident = item.incidentId ? store.incidents.pagerDutyIncident(item.incidentId) : null;
+    const pdIncident = item.incidentId ? await store.incidents.pagerDutyIncident(item.incidentId) : null;
     if (!pager || !pdIncident) return;
     const r = item.kind === 'pagerduty_note' ? await pager.addNote(pdIncident, item.payload.text) : await pager.resolveIncident(pdIncident);
     if (r.ok) return;
     const giveUp = !r.retryable || item.attempts + 1 >= 8;
     if (item.attempts === 0 || giveUp) {
-      store.tx(() => store.audit.append({
+      await store.tx((tx) => tx.audit.append({
         at: clock.now().toISOString(), incidentId: item.incidentId, proposalId: null, actor: 'backstop',
         action: giveUp ? 'pagerduty.gave_up' : 'pagerduty.failed', details: { kind: item.kind, message: r.message, attempts: item.attempts + 1 },
       }));
@@ -152,7 +154,7 @@ export class OutboxDrainer {
       await chat.post({ channel: item.channelId, text, blocks });
       return;
     }
-    const proposal = item.proposalId ? store.proposals.get(item.proposalId) : undefined;
+    const proposal = item.proposalId ? await store.proposals.get(item.proposalId) : undefined;
     if (!proposal) return;
     if (item.kind === 'thread') {
       if (!proposal.messageTs) throw new Error('proposal message not posted yet');
@@ -160,17 +162,17 @@ export class OutboxDrainer {
       return;
     }
     // update_proposal: render the latest state once, however many updates are queued.
-    const latest = store.outbox.laterProposalUpdate(proposal.id, item.id) ?? item.id;
-    const view = this.deps.renderProposal(proposal.id);
+    const latest = (await store.outbox.laterProposalUpdate(proposal.id, item.id)) ?? item.id;
+    const view = await this.deps.renderProposal(proposal.id);
     if (!view) return;
     const viewBlocks = view.blocks as KnownBlock[];
     if (proposal.messageTs) {
       await chat.update({ channel: proposal.channelId, ts: proposal.messageTs, text: view.text, blocks: viewBlocks });
     } else {
       const posted = await chat.post({ channel: proposal.channelId, text: view.text, blocks: viewBlocks });
-      store.tx(() => store.proposals.setMessageTs(proposal.id, posted.ts));
+      await store.proposals.setMessageTs(proposal.id, posted.ts);
     }
-    store.outbox.markProposalUpdatesSent(proposal.id, latest, clock.now().toISOString());
+    await store.outbox.markProposalUpdatesSent(proposal.id, latest, clock.now().toISOString());
   }
 }
 

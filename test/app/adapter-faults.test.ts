@@ -27,7 +27,7 @@ beforeEach(() => {
 
 async function approveWith(adapter: RollbackAdapter) {
   h.deps.adapter = () => adapter;
-  handleAlerts(h.deps, [firingAlert()]);
+  await handleAlerts(h.deps, [firingAlert()]);
   await h.settle();
   const p = h.store.proposals.liveFor('fraud-scorer')!;
   await recordDecision(h.deps, { proposalId: p.id, user: 'U0ALICE', decision: 'approve' });
@@ -94,7 +94,7 @@ describe('adapter faults', () => {
 
   it('refuses to act on a target that moved after the proposal: superseded, nothing rolled back, approvers told', async () => {
     h.deps.adapter = () => h.adapter;
-    handleAlerts(h.deps, [firingAlert()]);
+    await handleAlerts(h.deps, [firingAlert()]);
     await h.settle();
     const p = h.store.proposals.liveFor('fraud-scorer')!;
     expect(p.fromVersion).toBe('v42');

@@ -97,9 +97,9 @@ describe('break-glass and roll-forward', () => {
     const { h } = harness('{ mode: propose }', 'admins: [U0ADMIN]\n');
     const req = await requestRollback(h.deps, { service: 'fraud-scorer', user: 'U0CAROL', reason: 'bad model' });
     if (!req.ok) throw new Error(req.message);
-    expect(breakGlass(h.deps, 'fraud-scorer', 'U0ALICE', 'I am sure it is broken')).toMatchObject({ ok: false, code: 'not_admin' });
-    expect(breakGlass(h.deps, 'fraud-scorer', 'U0ADMIN', 'short')).toMatchObject({ ok: false });
-    expect(breakGlass(h.deps, 'fraud-scorer', 'U0ADMIN', 'both approvers unreachable, fraud losses climbing').ok).toBe(true);
+    expect(await breakGlass(h.deps, 'fraud-scorer', 'U0ALICE', 'I am sure it is broken')).toMatchObject({ ok: false, code: 'not_admin' });
+    expect(await breakGlass(h.deps, 'fraud-scorer', 'U0ADMIN', 'short')).toMatchObject({ ok: false });
+    expect((await breakGlass(h.deps, 'fraud-scorer', 'U0ADMIN', 'both approvers unreachable, fraud losses climbing')).ok).toBe(true);
     await h.settle();
     const p = h.store.proposals.get(req.proposal.id)!;
     expect(p).toMatchObject({ state: 'verified', breakGlass: 'both approvers unreachable, fraud losses climbing', decidedBy: 'U0ADMIN' });

@@ -68,7 +68,7 @@ describe('durable Slack outbox', () => {
   });
 
   it('keeps thread order through a Slack outage, and merges queued updates into one edit', async () => {
-    handleAlerts(h.deps, [firingAlert()]);
+    await handleAlerts(h.deps, [firingAlert()]);
     await h.settle();
     const p = h.store.proposals.liveFor('fraud-scorer')!;
     h.chat.failPosts = 1000;

@@ -50,7 +50,7 @@ describe.skipIf(skip)('proposal SLIs from a real Prometheus', () => {
   it('shows baseline, now, breach and the shape of the last hour in the proposal', async () => {
     const h = harness();
     h.deps.sliSource = () => new PrometheusSliSource({ baseUrl: prom.baseUrl, timeoutMs: 5000 });
-    handleAlerts(h.deps, [firingAlert()]);
+    await handleAlerts(h.deps, [firingAlert()]);
     await h.settle();
     const p = h.store.proposals.liveFor('fraud-scorer')!;
     const [accuracy, errors] = p.sliBefore;
@@ -66,7 +66,7 @@ describe.skipIf(skip)('proposal SLIs from a real Prometheus', () => {
   it('calls the SLIs inconclusive, never ok or breach, when Prometheus is down', async () => {
     const h = harness();
     h.deps.sliSource = () => new PrometheusSliSource({ baseUrl: 'http://127.0.0.1:1', timeoutMs: 1000 });
-    handleAlerts(h.deps, [firingAlert()]);
+    await handleAlerts(h.deps, [firingAlert()]);
     await h.settle();
     const p = h.store.proposals.liveFor('fraud-scorer')!;
     expect(p.sliBefore.map((r) => r.verdict)).toEqual(['error', 'error']);

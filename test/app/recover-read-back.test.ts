@@ -40,7 +40,7 @@ beforeEach(() => {
 
 /** Leaves a proposal `executing` with one attempt made, as a process killed inside the adapter call would. */
 async function interrupted() {
-  handleAlerts(h.deps, [firingAlert()]);
+  await handleAlerts(h.deps, [firingAlert()]);
   await h.settle();
   const p = h.store.proposals.liveFor('fraud-scorer')!;
   const realAdapter = h.deps.adapter;
@@ -48,7 +48,7 @@ async function interrupted() {
   h.deps.tasks = { run: () => undefined, idle: async () => undefined, busy: 0 } as unknown as typeof h.deps.tasks;
   await recordDecision(h.deps, { proposalId: p.id, user: 'U0ALICE', decision: 'approve' });
   await recordDecision(h.deps, { proposalId: p.id, user: 'U0BOB', decision: 'approve' });
-  expect(applyTransition(h.deps, p.id, { type: 'start_execution' }, 'backstop', {}, () => h.store.executions.start(p.id, h.clock.now().toISOString())).ok).toBe(true);
+  expect((await applyTransition(h.deps, p.id, { type: 'start_execution' }, 'backstop', {}, (r) => r.executions.start(p.id, h.clock.now().toISOString()))).ok).toBe(true);
   h.store.tx(() => h.store.executions.attempt(p.id, h.clock.now().toISOString()));
   h.deps.adapter = realAdapter;
   return p;

@@ -17,7 +17,7 @@ beforeEach(() => {
 });
 
 async function proposeFromAlert() {
-  handleAlerts(h.deps, [firingAlert(), firingAlert({ fingerprint: '8447eb3cf3b98b25' })]);
+  await handleAlerts(h.deps, [firingAlert(), firingAlert({ fingerprint: '8447eb3cf3b98b25' })]);
   await h.settle();
   const p = h.store.proposals.liveFor('fraud-scorer');
   if (!p) throw new Error('no proposal');
@@ -37,14 +37,14 @@ describe('alert intake', () => {
 
   it('dedupes repeated deliveries of the same alert', async () => {
     await proposeFromAlert();
-    const again = handleAlerts(h.deps, [firingAlert(), firingAlert({ fingerprint: '8447eb3cf3b98b25' })]);
+    const again = await handleAlerts(h.deps, [firingAlert(), firingAlert({ fingerprint: '8447eb3cf3b98b25' })]);
     await h.settle();
     expect(again).toMatchObject({ received: 2, new: 0, duplicates: 2 });
     expect(h.store.proposals.recent('fraud-scorer', 10)).toHaveLength(1);
   });
 
   it('records an alert for an unknown service without proposing anything', async () => {
-    const r = handleAlerts(h.deps, [firingAlert({ service: 'nobody-owns-this' })]);
+    const r = await handleAlerts(h.deps, [firingAlert({ service: 'nobody-owns-this' })]);
     await h.settle();
     expect(r.unmatched).toBe(1);
     expect(h.store.alerts.count()).toBe(1);
@@ -119,13 +119,13 @@ describe('approval', () => {
     expect(late).toMatchObject({ ok: false, code: 'expired' });
     expect(h.store.proposals.get(p.id)!.state).toBe('expired');
     expect(h.adapter.executions).toHaveLength(0);
-    expect(expireProposals(h.deps)).toBe(0);
+    expect(await expireProposals(h.deps)).toBe(0);
   });
 
   it('sweeps expired proposals on its own', async () => {
     const p = await proposeFromAlert();
     h.clock.advance(30 * 60_000);
-    expect(expireProposals(h.deps)).toBe(1);
+    expect(await expireProposals(h.deps)).toBe(1);
     expect(h.store.proposals.get(p.id)!.state).toBe('expired');
   });
 
@@ -144,10 +144,10 @@ describe('resolution and postmortem', () => {
     await recordDecision(h.deps, { proposalId: p.id, user: 'U0ALICE', decision: 'approve' });
     await recordDecision(h.deps, { proposalId: p.id, user: 'U0BOB', decision: 'approve' });
     await h.settle();
-    handleAlerts(h.deps, [firingAlert({ status: 'resolved' })]);
+    await handleAlerts(h.deps, [firingAlert({ status: 'resolved' })]);
     await h.settle();
     expect(h.store.incidents.get(p.incidentId)!.status).toBe('open');
-    handleAlerts(h.deps, [firingAlert({ fingerprint: '8447eb3cf3b98b25', status: 'resolved' })]);
+    await handleAlerts(h.deps, [firingAlert({ fingerprint: '8447eb3cf3b98b25', status: 'resolved' })]);
     await h.settle();
     const incident = h.store.incidents.get(p.incidentId)!;
     expect(incident.status).toBe('resolved');
@@ -187,7 +187,7 @@ describe('resolution and postmortem', () => {
 describe('Slack outbox', () => {
   it('keeps messages through a Slack outage and sends them in order afterwards', async () => {
     h.chat.failPosts = 1;
-    handleAlerts(h.deps, [firingAlert()]);
+    await handleAlerts(h.deps, [firingAlert()]);
     await h.settle();
     expect(h.store.proposals.liveFor('fraud-scorer')).toBeDefined();
     expect(h.store.outbox.pending()).toBeGreaterThan(0);

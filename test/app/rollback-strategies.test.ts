@@ -15,7 +15,7 @@ function harness(policyYaml = POLICY_YAML) {
 }
 
 async function proposeAndApprove(h: ReturnType<typeof harness>, approve = true) {
-  handleAlerts(h.deps, [firingAlert()]);
+  await handleAlerts(h.deps, [firingAlert()]);
   await h.settle();
   const p = h.store.proposals.liveFor('fraud-scorer')!;
   if (approve) {

@@ -72,7 +72,7 @@ function harness(configInput: unknown, opts: { holdRuns?: boolean } = {}): Harne
   h.scheduler = startDrillScheduler({
     config, cron, clock, log: createLogger({ level: 'silent' }),
     chat: { post: async (m) => { h.posts.push(m); return { channel: m.channel, ts: String(h.posts.length) }; } },
-    incidents: { openFor: (service) => (h.openIncidents.has(service) ? { id: h.openIncidents.get(service)! } : undefined) },
+    incidents: { openFor: async (service) => (h.openIncidents.has(service) ? { id: h.openIncidents.get(service)! } : undefined) },
     loadScenario: (ref): ScenarioResult => (SCENARIOS[ref] ? { ok: true, scenario: SCENARIOS[ref] } : { ok: false, problems: [{ path: '(scenario)', message: `no scenario "${ref}"` }] }),
     run: async (s) => {
       h.runs.push(s.name);

@@ -39,7 +39,7 @@ function alert(status: 'firing' | 'resolved', startsAt: string, severity = 'crit
   };
 }
 
-const rollbacks = () => fx.bot.deps.store.db.prepare("SELECT count(*) FROM registry_history WHERE model = 'auto-model' AND kind = 'rollback'").pluck().get() as number;
+const rollbacks = () => fx.bot.sqlite.db.prepare("SELECT count(*) FROM registry_history WHERE model = 'auto-model' AND kind = 'rollback'").pluck().get() as number;
 const latestProposalMessage = () => fx.emu.messages(CHANNEL.id, { topLevel: true }).filter((m) => m.text.startsWith('Rollback proposal for auto-scorer')).at(-1);
 
 describe('automatic rollback', () => {
@@ -53,40 +53,40 @@ describe('automatic rollback', () => {
     await fx.slack.click(USERS.mallory, CHANNEL, msg, ACTION_STOP);
     await fx.emu.waitFor(() => fx.emu.ephemerals(USERS.mallory.id).find((e) => e.text.startsWith('Not stopped')), 5000, 'mallory refused');
     await fx.slack.click(USERS.bob, CHANNEL, msg, ACTION_STOP);
-    await fx.emu.waitFor(() => fx.bot.deps.store.proposals.recent('auto-scorer', 1)[0]?.state === 'rejected' || undefined, 5000, 'stopped');
+    await fx.emu.waitFor(() => fx.bot.sqlite.proposals.recent('auto-scorer', 1)[0]?.state === 'rejected' || undefined, 5000, 'stopped');
     await new Promise((r) => setTimeout(r, 2000));
     await fx.bot.settled();
     expect(rollbacks()).toBe(0);
     expect(fx.emu.thread(CHANNEL.id, msg.ts).map((m) => m.text).join('\n')).toContain(`Stopped by <@${USERS.bob.id}>`);
     expect((await fx.postAlerts(alert('resolved', startsAt))).status).toBe(200);
-    await fx.emu.waitFor(() => fx.bot.deps.store.incidents.openFor('auto-scorer') === undefined || undefined, 5000, 'incident closed');
+    await fx.emu.waitFor(() => fx.bot.sqlite.incidents.openFor('auto-scorer') === undefined || undefined, 5000, 'incident closed');
   });
 
   it('proceeds after the grace period as actor policy, and verifies', async () => {
     expect((await fx.postAlerts(alert('firing', new Date().toISOString()))).status).toBe(200);
-    await fx.emu.waitFor(() => fx.bot.deps.store.proposals.recent('auto-scorer', 1)[0]?.state === 'verified' || undefined, 10_000, 'automatic rollback verified');
+    await fx.emu.waitFor(() => fx.bot.sqlite.proposals.recent('auto-scorer', 1)[0]?.state === 'verified' || undefined, 10_000, 'automatic rollback verified');
     await fx.bot.settled();
     expect(rollbacks()).toBe(1);
-    const p = fx.bot.deps.store.proposals.recent('auto-scorer', 1)[0]!;
+    const p = fx.bot.sqlite.proposals.recent('auto-scorer', 1)[0]!;
     expect(p).toMatchObject({ automatic: true, decidedBy: 'policy', approvals: [] });
-    const audit = fx.bot.deps.store.audit.forProposal(p.id);
+    const audit = fx.bot.sqlite.audit.forProposal(p.id);
     expect(audit.find((e) => e.action === 'proposal.auto_approved')?.actor).toBe('policy');
   });
 
   it('asks people instead when the alert severity does not allow automatic action', async () => {
     // Close the previous incident the way Alertmanager would: its alert resolves.
-    const previous = fx.bot.deps.store.db.prepare("SELECT starts_at FROM alerts WHERE service = 'auto-scorer' AND status = 'firing'").pluck().get() as string;
+    const previous = fx.bot.sqlite.db.prepare("SELECT starts_at FROM alerts WHERE service = 'auto-scorer' AND status = 'firing'").pluck().get() as string;
     await fx.postAlerts(alert('resolved', previous));
-    await fx.emu.waitFor(() => fx.bot.deps.store.incidents.openFor('auto-scorer') === undefined || undefined, 5000, 'incident closed');
-    new LocalRegistry(fx.bot.deps.store.db, systemClock).promote('auto-model', 'a3', { actor: 'ci', reason: 'release' });
+    await fx.emu.waitFor(() => fx.bot.sqlite.incidents.openFor('auto-scorer') === undefined || undefined, 5000, 'incident closed');
+    new LocalRegistry(fx.bot.sqlite.db, systemClock).promote('auto-model', 'a3', { actor: 'ci', reason: 'release' });
     const warning = { ...alert('firing', new Date(Date.now() + 1000).toISOString(), 'warning') };
     warning.alerts[0]!.fingerprint = 'b0b0b0b0b0b0b0b0';
     expect((await fx.postAlerts(warning)).status).toBe(200);
-    await fx.emu.waitFor(() => fx.bot.deps.store.proposals.liveFor('auto-scorer'), 5000, 'proposal');
-    const p = fx.bot.deps.store.proposals.liveFor('auto-scorer')!;
+    await fx.emu.waitFor(() => fx.bot.sqlite.proposals.liveFor('auto-scorer'), 5000, 'proposal');
+    const p = fx.bot.sqlite.proposals.liveFor('auto-scorer')!;
     expect(p.automatic).toBe(false);
     await new Promise((r) => setTimeout(r, 1800));
-    expect(fx.bot.deps.store.proposals.get(p.id)!.state).toBe('pending');
+    expect(fx.bot.sqlite.proposals.get(p.id)!.state).toBe('pending');
     const msg = await fx.emu.waitFor(latestProposalMessage, 5000, 'message');
     expect(JSON.stringify(msg.blocks)).toContain(ACTION_APPROVE);
   });

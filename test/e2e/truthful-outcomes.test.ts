@@ -90,17 +90,17 @@ describe('truthful outcomes, end to end', () => {
     expect(msg.text).toContain('v42 → v41');
 
     // CI deploys v43 while the approvers read the proposal (as `npx backstop registry promote` would).
-    new LocalRegistry(fx.bot.deps.store.db, systemClock).promote('fraud-scorer', 'v43', { actor: 'ci', reason: 'release v43' });
+    new LocalRegistry(fx.bot.sqlite.db, systemClock).promote('fraud-scorer', 'v43', { actor: 'ci', reason: 'release v43' });
 
     await fx.slack.click(USERS.alice, CHANNEL, msg, ACTION_APPROVE);
     await fx.slack.click(USERS.bob, CHANNEL, msg, ACTION_APPROVE);
-    const p = await fx.emu.waitFor(() => fx.bot.deps.store.proposals.recent('fraud-scorer', 1).find((x) => x.state === 'superseded'), 5000, 'superseded');
+    const p = await fx.emu.waitFor(() => fx.bot.sqlite.proposals.recent('fraud-scorer', 1).find((x) => x.state === 'superseded'), 5000, 'superseded');
     await fx.bot.settled();
 
-    const registry = new LocalRegistry(fx.bot.deps.store.db, systemClock);
+    const registry = new LocalRegistry(fx.bot.sqlite.db, systemClock);
     const alias = registry.alias('fraud-scorer', 'production');
     expect(alias.ok && alias.value.version).toBe('v43');
-    const rollbacks = fx.bot.deps.store.db.prepare("SELECT count(*) FROM registry_history WHERE model = 'fraud-scorer' AND kind = 'rollback'").pluck().get();
+    const rollbacks = fx.bot.sqlite.db.prepare("SELECT count(*) FROM registry_history WHERE model = 'fraud-scorer' AND kind = 'rollback'").pluck().get();
     expect(rollbacks).toBe(0);
 
     const said = everything(CHANNEL, msg);
@@ -108,11 +108,11 @@ describe('truthful outcomes, end to end', () => {
     expect(said).toContain('Nothing was rolled back');
     expect(said).toContain(`cc <@${USERS.alice.id}>`);
     expect(said).not.toContain('Verified');
-    expect(fx.bot.deps.store.audit.forProposal(p.id).map((e) => e.action)).toContain('execution.superseded');
+    expect(fx.bot.sqlite.audit.forProposal(p.id).map((e) => e.action)).toContain('execution.superseded');
 
     // A fresh proposal can be raised from the new state.
     await fx.slack.command(USERS.carol, CHANNEL, 'rollback fraud-scorer v43 is bad too');
-    const fresh = await fx.emu.waitFor(() => fx.bot.deps.store.proposals.liveFor('fraud-scorer'), 5000, 'fresh proposal');
+    const fresh = await fx.emu.waitFor(() => fx.bot.sqlite.proposals.liveFor('fraud-scorer'), 5000, 'fresh proposal');
     expect(fresh.fromVersion).toBe('v43');
   });
 
@@ -121,7 +121,7 @@ describe('truthful outcomes, end to end', () => {
     const msg = await proposalFor(WEBHOOK_CHANNEL, 'ranking-api');
     expect(msg.text).toContain('r2 → r1');
     await fx.slack.click(USERS.alice, WEBHOOK_CHANNEL, msg, ACTION_APPROVE);
-    const p = await fx.emu.waitFor(() => fx.bot.deps.store.proposals.recent('ranking-api', 1).find((x) => x.state === 'not_recovered'), 8000, 'not recovered');
+    const p = await fx.emu.waitFor(() => fx.bot.sqlite.proposals.recent('ranking-api', 1).find((x) => x.state === 'not_recovered'), 8000, 'not recovered');
     await fx.bot.settled();
 
     expect(deploySystem.rollbackRequests).toBe(1);

@@ -88,13 +88,13 @@ function postAlerts(body: unknown, token: string | null = AM_TOKEN): Promise<Res
 }
 
 function counts() {
-  const db = bot.deps.store.db;
+  const db = bot.sqlite.db;
   const one = (sql: string) => db.prepare(sql).pluck().get() as number;
   return { alerts: one('SELECT count(*) FROM alerts'), incidents: one('SELECT count(*) FROM incidents'), proposals: one('SELECT count(*) FROM proposals'), audit: one('SELECT count(*) FROM audit') };
 }
 
 function rollbackRows(model: string): number {
-  return bot.deps.store.db.prepare("SELECT count(*) FROM registry_history WHERE model = ? AND kind = 'rollback'").pluck().get(model) as number;
+  return bot.sqlite.db.prepare("SELECT count(*) FROM registry_history WHERE model = ? AND kind = 'rollback'").pluck().get(model) as number;
 }
 
 const proposalMessage = (channel: string) => emu.messages(channel, { topLevel: true }).find((m) => JSON.stringify(m.blocks ?? []).includes(ACTION_APPROVE) || m.text.startsWith('Rollback proposal'));
@@ -142,7 +142,7 @@ describe('vertical slice: alert → proposal → approvals → rollback → veri
     expect((await slack.post(body, { ts: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
     await bot.settled();
     expect(counts()).toEqual(before);
-    expect(bot.deps.store.proposals.liveFor('fraud-scorer')!.approvals).toEqual([]);
+    expect(bot.sqlite.proposals.liveFor('fraud-scorer')!.approvals).toEqual([]);
   });
 
   it('tells a non-approver who may approve, audits the attempt, and executes nothing', async () => {
@@ -168,10 +168,10 @@ describe('vertical slice: alert → proposal → approvals → rollback → veri
     await emu.waitFor(() => threadTexts(incidentChannel.id, proposal.ts).find((t) => t.includes('Verified')), 5000, 'verified reply');
     await bot.settled();
     expect(rollbackRows('fraud-scorer')).toBe(1);
-    const registry = new LocalRegistry(bot.deps.store.db, systemClock);
+    const registry = new LocalRegistry(bot.sqlite.db, systemClock);
     const alias = registry.alias('fraud-scorer', 'production');
     expect(alias.ok && alias.value.version).toBe('v41');
-    const p = bot.deps.store.proposals.recent('fraud-scorer', 1)[0]!;
+    const p = bot.sqlite.proposals.recent('fraud-scorer', 1)[0]!;
     expect(p.state).toBe('verified');
     expect(p.approvals.map((a) => a.user).sort()).toEqual([users.alice.id, users.bob.id]);
     const updated = emu.messages(incidentChannel.id).find((m) => m.ts === proposal.ts)!;
@@ -188,10 +188,10 @@ describe('vertical slice: alert → proposal → approvals → rollback → veri
     const at = steps.map((s) => thread.findIndex((t) => t.includes(s)));
     expect(at.filter((i) => i < 0)).toEqual([]);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
-    const incident = bot.deps.store.incidents.listOpen();
+    const incident = bot.sqlite.incidents.listOpen();
     expect(incident).toHaveLength(0);
     const file = join(dir, 'postmortems');
-    const written = bot.deps.store.db.prepare('SELECT postmortem_path FROM incidents').pluck().get() as string;
+    const written = bot.sqlite.db.prepare('SELECT postmortem_path FROM incidents').pluck().get() as string;
     expect(written.startsWith(file)).toBe(true);
     expect(existsSync(written)).toBe(true);
     const md = readFileSync(written, 'utf8');
@@ -204,7 +204,7 @@ describe('vertical slice: alert → proposal → approvals → rollback → veri
     const ok = spawnSync('node', [cli, 'audit', 'verify'], { env: { ...process.env, BACKSTOP_DB: dbFile, BACKSTOP_AUDIT_KEY: TEST_AUDIT_KEY }, encoding: 'utf8' });
     expect(ok.stdout).toMatch(/audit chain ok: \d+ row\(s\) verified/);
     expect(ok.status).toBe(0);
-    bot.deps.store.db.prepare("UPDATE audit SET actor = 'U0MALLORY' WHERE action = 'proposal.approved_by' AND seq = (SELECT min(seq) FROM audit WHERE action = 'proposal.approved_by')").run();
+    bot.sqlite.db.prepare("UPDATE audit SET actor = 'U0MALLORY' WHERE action = 'proposal.approved_by' AND seq = (SELECT min(seq) FROM audit WHERE action = 'proposal.approved_by')").run();
     const broken = spawnSync('node', [cli, 'audit', 'verify'], { env: { ...process.env, BACKSTOP_DB: dbFile, BACKSTOP_AUDIT_KEY: TEST_AUDIT_KEY }, encoding: 'utf8' });
     expect(broken.status).toBe(1);
     expect(broken.stderr).toContain('was changed after it was written');
@@ -214,10 +214,10 @@ describe('vertical slice: alert → proposal → approvals → rollback → veri
 describe('secrets', () => {
   it('never reach Slack, the audit trail or the logs', () => {
     const slackSide = JSON.stringify(emu.calls.map((c) => c.args));
-    const audit = JSON.stringify(bot.deps.store.db.prepare('SELECT * FROM audit').all());
+    const audit = JSON.stringify(bot.sqlite.db.prepare('SELECT * FROM audit').all());
     const logs = logLines.join('');
     expect(logs.length).toBeGreaterThan(0);
-    const postmortems = (bot.deps.store.db.prepare('SELECT postmortem_path FROM incidents WHERE postmortem_path IS NOT NULL').pluck().all() as string[]).map((f) => readFileSync(f, 'utf8')).join('');
+    const postmortems = (bot.sqlite.db.prepare('SELECT postmortem_path FROM incidents WHERE postmortem_path IS NOT NULL').pluck().all() as string[]).map((f) => readFileSync(f, 'utf8')).join('');
     expect(postmortems).toContain('Postmortem draft');
     for (const secret of [SIGNING_SECRET, AM_TOKEN, 'xoxb-backstop-emulator', TEST_AUDIT_KEY]) {
       expect(slackSide).not.toContain(secret);
@@ -244,7 +244,7 @@ describe('slash commands', () => {
     const again = await slack.command(users.bob, incidentChannel, 'rollback ranker still bad');
     expect(again.status).toBe(200);
     await emu.waitFor(() => emu.ephemerals(users.bob.id).find((e) => e.text.includes('already pending')), 5000, 'duplicate refused');
-    expect(bot.deps.store.proposals.recent('ranker', 10)).toHaveLength(1);
+    expect(bot.sqlite.proposals.recent('ranker', 10)).toHaveLength(1);
   });
 
   it('/backstop status, history and help answer ephemerally', async () => {
@@ -262,7 +262,7 @@ describe('slash commands', () => {
     await slack.command(users.bob, incidentChannel, 'resolve ranker');
     await emu.waitFor(() => emu.ephemerals(users.bob.id).find((e) => e.text.includes('resolved')), 5000, 'resolve reply');
     await bot.settled();
-    const p = bot.deps.store.proposals.recent('ranker', 1)[0]!;
+    const p = bot.sqlite.proposals.recent('ranker', 1)[0]!;
     expect(p.state).toBe('cancelled');
     expect(emu.thread(p.channelId, p.messageTs!).map((m) => m.text).join('\n')).toContain('Postmortem draft');
   });
@@ -284,7 +284,7 @@ describe('reject', () => {
   }
 
   it('asks for a reason in a modal and closes the proposal with it', async () => {
-    const registry = new LocalRegistry(bot.deps.store.db, systemClock);
+    const registry = new LocalRegistry(bot.sqlite.db, systemClock);
     registry.register('fraud-scorer', 'v43');
     registry.promote('fraud-scorer', 'v43', { actor: 'ci', reason: 'release' });
     await slack.command(users.mallory, incidentChannel, 'rollback fraud-scorer second regression');
@@ -296,11 +296,11 @@ describe('reject', () => {
     const empty = await slack.post(submission(users.bob, proposalId, '  '));
     expect(empty.status).toBe(200);
     expect(await empty.json()).toMatchObject({ response_action: 'errors', errors: { [BLOCK_REJECT_REASON]: expect.any(String) } });
-    expect(bot.deps.store.proposals.get(proposalId)!.state).toBe('pending');
+    expect(bot.sqlite.proposals.get(proposalId)!.state).toBe('pending');
     expect((await slack.post(submission(users.bob, proposalId, 'v41 has the same bug; roll forward instead'))).status).toBe(200);
-    await emu.waitFor(() => bot.deps.store.proposals.get(proposalId)!.state === 'rejected', 5000, 'rejected');
+    await emu.waitFor(() => bot.sqlite.proposals.get(proposalId)!.state === 'rejected', 5000, 'rejected');
     await bot.settled();
-    expect(bot.deps.store.proposals.get(proposalId)!.decisionReason).toBe('v41 has the same bug; roll forward instead');
+    expect(bot.sqlite.proposals.get(proposalId)!.decisionReason).toBe('v41 has the same bug; roll forward instead');
     expect(emu.thread(incidentChannel.id, msg.ts).map((m) => m.text).join('\n')).toContain(`Rejected by <@${users.bob.id}>: v41 has the same bug`);
     expect(rollbackRows('fraud-scorer')).toBe(1);
   });

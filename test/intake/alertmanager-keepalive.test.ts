@@ -50,6 +50,6 @@ run('a real Alertmanager over kept-alive connections', () => {
     expect(delivered).toBeGreaterThanOrEqual(SERVICES.length * (flushes - 2));
     expect(failed).toBe(0);
     expect(attemptsFailed).toBe(0);
-    expect(fx.bot.deps.store.proposals.recent('fraud-scorer', 10)).toHaveLength(1);
+    expect(fx.bot.sqlite.proposals.recent('fraud-scorer', 10)).toHaveLength(1);
   }, DELIVERY_MS + 30_000);
 });

@@ -30,10 +30,10 @@ run('a real Alertmanager', () => {
     await am.add('ModelAccuracyDrop', { ...labels, instance: 'pod-b' }, { summary: 'fraud-scorer accuracy below 0.85', start });
     const msg = await fx.emu.waitFor(() => fx.emu.messages(CHANNEL.id, { topLevel: true }).find((m) => m.text.startsWith('Rollback proposal')), 15_000, 'proposal from Alertmanager');
     // Let group_interval and repeat_interval re-deliver the same group a few times.
-    await fx.emu.waitFor(() => (fx.bot.deps.store.db.prepare("SELECT count(*) FROM alerts WHERE status = 'firing'").pluck().get() as number) === 2 || undefined, 10_000, 'both alerts');
+    await fx.emu.waitFor(() => (fx.bot.sqlite.db.prepare("SELECT count(*) FROM alerts WHERE status = 'firing'").pluck().get() as number) === 2 || undefined, 10_000, 'both alerts');
     await new Promise((r) => setTimeout(r, 5_000));
     expect(fx.emu.messages(CHANNEL.id, { topLevel: true }).filter((m) => m.text.startsWith('Rollback proposal'))).toHaveLength(1);
-    expect(fx.bot.deps.store.incidents.listOpen()).toHaveLength(1);
+    expect(fx.bot.sqlite.incidents.listOpen()).toHaveLength(1);
 
     await fx.slack.click(USERS.alice, CHANNEL, msg, ACTION_APPROVE);
     await fx.slack.click(USERS.bob, CHANNEL, msg, ACTION_APPROVE);
@@ -43,7 +43,7 @@ run('a real Alertmanager', () => {
     await am.add('ModelAccuracyDrop', { ...labels, instance: 'pod-a' }, { start, end });
     await am.add('ModelAccuracyDrop', { ...labels, instance: 'pod-b' }, { start, end });
     await fx.emu.waitFor(() => fx.emu.thread(CHANNEL.id, msg.ts).find((m) => m.text.includes('Postmortem draft')), 20_000, 'postmortem');
-    expect(fx.bot.deps.store.incidents.listOpen()).toHaveLength(0);
-    expect(fx.bot.deps.store.proposals.recent('fraud-scorer', 10)).toHaveLength(1);
+    expect(fx.bot.sqlite.incidents.listOpen()).toHaveLength(0);
+    expect(fx.bot.sqlite.proposals.recent('fraud-scorer', 10)).toHaveLength(1);
   }, 60_000);
 });

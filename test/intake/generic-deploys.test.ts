@@ -38,7 +38,7 @@ describe('POST /deploys', () => {
 
   it('records a deploy, and refuses an unknown service by name', async () => {
     expect((await post({ service: 'fraud-scorer', version: 'v42', at: '2026-11-23T07:00:00Z', by: 'ci:pipeline-812' })).status).toBe(201);
-    expect(fx.bot.deps.store.deploys.recent('fraud-scorer')[0]).toEqual({ service: 'fraud-scorer', version: 'v42', at: '2026-11-23T07:00:00Z', by: 'ci:pipeline-812' });
+    expect(fx.bot.sqlite.deploys.recent('fraud-scorer')[0]).toEqual({ service: 'fraud-scorer', version: 'v42', at: '2026-11-23T07:00:00Z', by: 'ci:pipeline-812' });
     const bad = await post({ service: 'nope', version: 'v1', by: 'ci' });
     expect(bad.status).toBe(400);
     expect((await bad.json() as { message: string }).message).toContain('service');

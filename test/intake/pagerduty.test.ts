@@ -106,15 +106,15 @@ describe('PagerDuty webhooks v3', () => {
     expect(res.status).toBe(200);
     const again = await fetch(`${fx.bot.url}/alerts/pagerduty`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pagerduty-signature': sign(text), 'x-webhook-id': 'wh-1' }, body: text });
     expect(await again.json()).toMatchObject({ duplicate: true });
-    const p = await fx.emu.waitFor(() => fx.bot.deps.store.proposals.liveFor('checkout'), 5000, 'checkout proposal');
+    const p = await fx.emu.waitFor(() => fx.bot.sqlite.proposals.liveFor('checkout'), 5000, 'checkout proposal');
     expect(p).toMatchObject({ fromVersion: 'c2', toVersion: 'c1' });
-    expect(fx.bot.deps.store.incidents.pagerDutyIncident(p.incidentId)).toBe('PINC001');
+    expect(fx.bot.sqlite.incidents.pagerDutyIncident(p.incidentId)).toBe('PINC001');
   });
 
   it('retries a failed note and audits the failure without blocking anything', async () => {
     await fx.emu.waitFor(() => notes.find((n) => n.content.includes('Proposed rollback')), 10_000, 'proposal note after retry');
-    const p = fx.bot.deps.store.proposals.liveFor('checkout')!;
-    expect(fx.bot.deps.store.audit.forIncident(p.incidentId).map((e) => e.action)).toContain('pagerduty.failed');
+    const p = fx.bot.sqlite.proposals.liveFor('checkout')!;
+    expect(fx.bot.sqlite.audit.forIncident(p.incidentId).map((e) => e.action)).toContain('pagerduty.failed');
     expect(notes.every((n) => n.from === 'backstop@example.com')).toBe(true);
   });
 
@@ -128,9 +128,9 @@ describe('PagerDuty webhooks v3', () => {
     const refusal = await fx.emu.waitFor(() => fx.emu.ephemerals(USERS.mallory.id).find((e) => e.text.includes('PagerDuty')), 5000, 'refusal');
     expect(refusal.text).toContain('mallory@example.com is not on call in PagerDuty now; on call: carol@example.com');
     await fx.slack.click(USERS.carol, CHANNEL, msg, ACTION_APPROVE);
-    await fx.emu.waitFor(() => fx.bot.deps.store.proposals.liveFor('checkout')?.approvals.some((a) => a.user === USERS.carol.id) || undefined, 5000, 'carol approved');
+    await fx.emu.waitFor(() => fx.bot.sqlite.proposals.liveFor('checkout')?.approvals.some((a) => a.user === USERS.carol.id) || undefined, 5000, 'carol approved');
     await fx.slack.click(USERS.alice, CHANNEL, msg, ACTION_APPROVE);
-    await fx.emu.waitFor(() => fx.bot.deps.store.proposals.recent('checkout', 1)[0]?.state === 'verified' || undefined, 10_000, 'verified');
+    await fx.emu.waitFor(() => fx.bot.sqlite.proposals.recent('checkout', 1)[0]?.state === 'verified' || undefined, 10_000, 'verified');
     expect(oncall.isDone()).toBe(true);
     oncall.persist(false);
   });
@@ -145,9 +145,9 @@ describe('PagerDuty webhooks v3', () => {
   });
 
   it('maps incident.resolved onto our incident: closed, postmortem posted', async () => {
-    const p = fx.bot.deps.store.proposals.recent('checkout', 1)[0]!;
+    const p = fx.bot.sqlite.proposals.recent('checkout', 1)[0]!;
     expect((await deliver(event('incident.resolved'))).status).toBe(200);
-    await fx.emu.waitFor(() => fx.bot.deps.store.incidents.get(p.incidentId)?.postmortemPath || undefined, 10_000, 'postmortem');
-    expect(fx.bot.deps.store.incidents.get(p.incidentId)!.status).toBe('resolved');
+    await fx.emu.waitFor(() => fx.bot.sqlite.incidents.get(p.incidentId)?.postmortemPath || undefined, 10_000, 'postmortem');
+    expect(fx.bot.sqlite.incidents.get(p.incidentId)!.status).toBe('resolved');
   });
 });

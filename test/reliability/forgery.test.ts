@@ -93,14 +93,14 @@ describe('edited interaction payloads', () => {
     expect((await fx.postAlerts(INTAKE_ENDPOINTS[0]!.valid())).status).toBe(200);
     const fraudMsg = await fx.emu.waitFor(() => fx.emu.messages(CHANNEL.id, { topLevel: true }).find((m) => m.text.startsWith('Rollback proposal for fraud-scorer')), 5000, 'fraud proposal');
     // Bob may approve fraud-scorer but not ranker; Alice may approve ranker.
-    const registry = new LocalRegistry(fx.bot.deps.store.db, systemClock);
+    const registry = new LocalRegistry(fx.bot.sqlite.db, systemClock);
     registry.register('ranker', 'r1');
     registry.register('ranker', 'r2');
     registry.promote('ranker', 'r1', { actor: 'ci', reason: 'release' });
     registry.promote('ranker', 'r2', { actor: 'ci', reason: 'release' });
     await fx.slack.command(USERS.bob, CHANNEL, 'rollback ranker ndcg regression');
-    const ranker = await fx.emu.waitFor(() => fx.bot.deps.store.proposals.liveFor('ranker'), 5000, 'ranker proposal');
-    await fx.emu.waitFor(() => fx.bot.deps.store.proposals.get(ranker.id)?.messageTs, 5000, 'ranker posted');
+    const ranker = await fx.emu.waitFor(() => fx.bot.sqlite.proposals.liveFor('ranker'), 5000, 'ranker proposal');
+    await fx.emu.waitFor(() => fx.bot.sqlite.proposals.get(ranker.id)?.messageTs, 5000, 'ranker posted');
     // Alice edits the Approve button of the fraud-scorer message to carry the ranker proposal id.
     const edited = JSON.parse(JSON.stringify(fraudMsg)) as typeof fraudMsg;
     for (const b of edited.blocks as { type: string; elements?: { action_id?: string; value?: string }[] }[]) {
@@ -109,7 +109,7 @@ describe('edited interaction payloads', () => {
     expect((await fx.slack.click(USERS.alice, CHANNEL, edited, ACTION_APPROVE)).status).toBe(200);
     await fx.emu.waitFor(() => fx.emu.ephemerals(USERS.alice.id).find((e) => e.text.includes('does not belong')), 5000, 'refusal');
     await fx.bot.settled();
-    expect(fx.bot.deps.store.proposals.get(ranker.id)!.approvals).toEqual([]);
-    expect(fx.bot.deps.store.audit.forProposal(ranker.id).map((e) => e.details.code)).toContain('wrong_message');
+    expect(fx.bot.sqlite.proposals.get(ranker.id)!.approvals).toEqual([]);
+    expect(fx.bot.sqlite.audit.forProposal(ranker.id).map((e) => e.details.code)).toContain('wrong_message');
   });
 });

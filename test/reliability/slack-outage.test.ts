@@ -24,9 +24,9 @@ describe('a Slack outage during a rollback', () => {
     await fx.slack.click(USERS.alice, CHANNEL, msg, ACTION_APPROVE);
     await fx.slack.click(USERS.bob, CHANNEL, msg, ACTION_APPROVE);
     // The rollback completes while Slack is still failing.
-    await fx.emu.waitFor(() => fx.bot.deps.store.proposals.recent('fraud-scorer', 1)[0]?.state === 'verified' || undefined, 10_000, 'verified in the store');
-    const p = fx.bot.deps.store.proposals.recent('fraud-scorer', 1)[0]!;
-    expect(fx.bot.deps.store.audit.forProposal(p.id).map((e) => e.action)).toEqual(expect.arrayContaining(['proposal.approved', 'execution.succeeded', 'verification.recovered']));
+    await fx.emu.waitFor(() => fx.bot.sqlite.proposals.recent('fraud-scorer', 1)[0]?.state === 'verified' || undefined, 10_000, 'verified in the store');
+    const p = fx.bot.sqlite.proposals.recent('fraud-scorer', 1)[0]!;
+    expect(fx.bot.sqlite.audit.forProposal(p.id).map((e) => e.action)).toEqual(expect.arrayContaining(['proposal.approved', 'execution.succeeded', 'verification.recovered']));
     // Slack recovers: everything arrives, in the order it happened.
     await fx.emu.waitFor(() => fx.emu.thread(CHANNEL.id, msg.ts).find((m) => m.text.includes('Verified')), 20_000, 'verified in Slack');
     await fx.bot.settled(20_000);

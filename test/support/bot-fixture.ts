@@ -102,7 +102,7 @@ export async function startFixture(opts: { extraPolicy?: string; policyTop?: str
       return fetch(`${bot.url}/alerts/alertmanager`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
     },
     rows() {
-      const db = bot.deps.store.db;
+      const db = bot.sqlite.db;
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('seen_requests', 'schema_migrations')").pluck().all() as string[];
       return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT count(*) FROM "${t}"`).pluck().get() as number]));
     },

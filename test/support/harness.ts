@@ -9,7 +9,9 @@ import { TaskTracker } from '../../src/runtime/task-tracker.js';
 import { proposalBlocks, proposalText } from '../../src/slack/views/proposal.js';
 import { staticSliSource } from '../../src/sli/static-source.js';
 import { openDb } from '../../src/store/db.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { Store } from '../../src/store/store.js';
+import { FolderPostmortems } from '../../src/adapters/postmortem-files.js';
 import { TEST_AUDIT_KEY } from './audit-key.js';
 import { FakeChat, FakeDirectory } from './fake-chat.js';
 import { FakeClock } from './fake-clock.js';
@@ -69,14 +71,15 @@ export function buildHarness(opts: { postmortemDir: string; policyYaml?: string;
   let n = 0;
   const tasks = new TaskTracker(log);
   const deps: Deps = {
-    store, policy, clock, tasks, log, chat,
+    store: new SqliteStore(store), policy, clock, tasks, log, chat,
+    postmortems: new FolderPostmortems(policy.postmortemDir),
     ids: { next: (p) => `${p}-${++n}` },
     directory: new FakeDirectory({ S0ONCALL: ['U0CAROL'] }),
     service: (name) => resolveService(policy, name),
     adapter: () => adapter,
     sliSource: () => staticSliSource,
     runbookUrl: (s) => policy.services[s]?.runbook ?? null,
-    renderProposal(id) {
+    async renderProposal(id) {
       const p = store.proposals.get(id);
       if (!p) return undefined;
       return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: policy.services[p.service]!.approvers, runbookUrl: null, adapter: adapter.describe() }) };

@@ -22,7 +22,7 @@ export function registerActions(app: App, deps: Deps): void {
 
   app.action<BlockAction<ButtonAction>>(ACTION_REJECT, async ({ ack, body, action, client }) => {
     await ackFirst(ack);
-    const proposal = deps.store.proposals.get(action.value ?? '');
+    const proposal = await deps.store.proposals.get(action.value ?? '');
     const channel = body.channel?.id ?? body.container?.channel_id;
     const messageTs = body.container?.message_ts ?? body.message?.ts;
     if (proposal && ((channel && channel !== proposal.channelId) || (messageTs && proposal.messageTs && messageTs !== proposal.messageTs))) {
@@ -39,7 +39,7 @@ export function registerActions(app: App, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ACTION_STOP, async ({ ack, body, action }) => {
     await ackFirst(ack);
     const channel = body.channel?.id ?? body.container?.channel_id;
-    const proposal = deps.store.proposals.get(action.value ?? '');
+    const proposal = await deps.store.proposals.get(action.value ?? '');
     if (!proposal || (channel && channel !== proposal.channelId)) {
       if (channel) await tell(deps, channel, body.user.id, 'This button does not belong to that proposal.', body.message?.ts);
       return;
@@ -51,7 +51,7 @@ export function registerActions(app: App, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ACTION_ROLL_FORWARD, async ({ ack, body, action }) => {
     await ackFirst(ack);
     const channel = body.channel?.id ?? body.container?.channel_id;
-    const proposal = deps.store.proposals.get(action.value ?? '');
+    const proposal = await deps.store.proposals.get(action.value ?? '');
     if (!proposal || (channel && channel !== proposal.channelId)) return;
     const res = await rollForward(deps, proposal.id, body.user.id);
     if (channel) await tell(deps, channel, body.user.id, res.ok ? `Proposed rolling forward to ${res.proposal.toVersion}; it needs the usual approvals.` : res.message, body.message?.ts, proposal.id);
@@ -66,14 +66,14 @@ export function registerActions(app: App, deps: Deps): void {
     await ackFirst(ack);
     const proposalId = view.private_metadata;
     const res = await recordDecision(deps, { proposalId, user: body.user.id, decision: 'reject', reason });
-    const p = deps.store.proposals.get(proposalId);
+    const p = await deps.store.proposals.get(proposalId);
     if (p) await tell(deps, p.channelId, body.user.id, mrkdwn(res.ok ? res.message : said`Not rejected: ${res.message}`), p.messageTs ?? undefined, p.id);
   });
 }
 
 /** An ephemeral answer to the clicker; a drill's says DRILL like every other message of the drill. */
 async function tell(deps: Deps, channel: string, user: string, text: string, threadTs?: string, proposalId?: string): Promise<void> {
-  const service = proposalId ? deps.store.proposals.get(proposalId)?.service : undefined;
+  const service = proposalId ? (await deps.store.proposals.get(proposalId))?.service : undefined;
   const marked = isDrill(service) ? `${DRILL_MARK}${text}` : text;
   try {
     await deps.chat.postEphemeral({ channel, user, text: marked, threadTs });

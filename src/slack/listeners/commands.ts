@@ -23,9 +23,9 @@ export function registerCommands(app: App, deps: Deps): void {
       case 'help':
         return void (await reply(USAGE));
       case 'status':
-        return void (await reply(statusText(deps)));
+        return void (await reply(await statusText(deps)));
       case 'history':
-        return void (await reply(historyText(deps, c.service)));
+        return void (await reply(await historyText(deps, c.service)));
       case 'rollback': {
         const res = await requestRollback(deps, { service: c.service, user: command.user_id, reason: c.reason });
         return void (await reply(res.ok
@@ -37,7 +37,7 @@ export function registerCommands(app: App, deps: Deps): void {
         return void (await reply(svc ? explainPolicy(svc) : `Unknown service "${c.service}". Configured: ${Object.keys(deps.policy.services).join(', ')}.`));
       }
       case 'breakglass': {
-        const res = breakGlass(deps, c.service, command.user_id, c.reason);
+        const res = await breakGlass(deps, c.service, command.user_id, c.reason);
         return void (await reply(mrkdwn(res.message)));
       }
       case 'drill': {
@@ -48,7 +48,7 @@ export function registerCommands(app: App, deps: Deps): void {
         return void (await reply(`${DRILL_MARK}Drill ${c.scenario} requested: it is announced in <#${deps.policy.drills!.channel}> and starts after the announcement lead.`));
       }
       case 'resolve': {
-        const incident = c.service ? deps.store.incidents.openFor(c.service) : deps.store.incidents.byChannel(command.channel_id);
+        const incident = c.service ? await deps.store.incidents.openFor(c.service) : await deps.store.incidents.byChannel(command.channel_id);
         if (!incident || incident.status !== 'open') {
           return void (await reply(c.service ? `No open incident for ${c.service}.` : 'No open incident in this channel; name the service: `/backstop resolve <service>`.'));
         }
@@ -59,19 +59,20 @@ export function registerCommands(app: App, deps: Deps): void {
   });
 }
 
-function statusText(deps: Deps): string {
-  const open = deps.store.incidents.listOpen();
+async function statusText(deps: Deps): Promise<string> {
+  const open = await deps.store.incidents.listOpen();
   if (open.length === 0) return 'No open incidents.';
-  return open.map((i) => {
-    const live = deps.store.proposals.liveFor(i.service);
+  const lines = await Promise.all(open.map(async (i) => {
+    const live = await deps.store.proposals.liveFor(i.service);
     const p = live ? `; rollback ${live.fromVersion ?? '?'} → ${live.toVersion} ${describeState(live.state)} (${live.approvals.length}/${live.requiredApprovals})` : '';
     return `• ${i.service}: ${i.title} (since ${i.openedAt})${i.channelId ? ` in <#${i.channelId}>` : ''}${p}`;
-  }).join('\n');
+  }));
+  return lines.join('\n');
 }
 
-function historyText(deps: Deps, service: string): string {
+async function historyText(deps: Deps, service: string): Promise<string> {
   if (!deps.service(service)) return `Unknown service "${service}".`;
-  const proposals = deps.store.proposals.recent(service, 10);
+  const proposals = await deps.store.proposals.recent(service, 10);
   if (proposals.length === 0) return `No rollbacks proposed for ${service} yet.`;
   return [`*Recent rollbacks of ${service}*`, ...proposals.map((p) =>
     `• ${p.createdAt} ${p.fromVersion ?? '?'} → ${p.toVersion}: ${describeState(p.state)}; approved by ${p.approvals.map((a) => `<@${a.user}>`).join(', ') || 'nobody'}`)].join('\n');

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { describeStep } from '../../domain/describe-step.js';
 import { DRILL_MARK } from '../../domain/drill.js';
 import type { StepFact } from '../../domain/step-fact.js';
-import type { QueuedStep } from '../../store/outbox.js';
+import type { QueuedStep } from '../../ports/store.js';
 import { mrkdwn } from './mrkdwn.js';
 
 /** A step as a threaded Slack message: its words as mrkdwn, and where it sits in the audit trail. */
