@@ -4,7 +4,6 @@ import type { RequestListener, Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { CoordinatedAdapter } from './adapters/coordinated.js';
 import { createAdapter } from './adapters/factory.js';
-import type { Deps } from './app/deps.js';
 import type { Checkpoint } from './ports/checkpoint.js';
 import { AnalysisScheduler } from './app/analysis-scheduler.js';
 import { AutoExecuteTimers } from './app/auto-execute-timers.js';
@@ -12,9 +11,14 @@ import { autoExecuteDue, expireProposals } from './app/expire-proposals.js';
 import { OutboxDrainer, SLACK_PACING, type DrainerOptions } from './slack/outbox-drainer.js';
 import { recover } from './app/recover.js';
 import type { Env } from './config/env.js';
-import { resolveService, type Policy } from './config/policy.js';
+import type { Policy } from './config/policy.js';
+import { composeDeps } from './compose-deps.js';
+import type { Deps } from './app/deps.js';
 import { missingSecrets } from './config/secrets.js';
 import { createHttpServer } from './http/server.js';
+import { startDrillScheduler, type DrillsConfig } from './drills/scheduler.js';
+import type { DrillWiring } from './drills/drill-wiring.js';
+import { createMetrics } from './metrics/registry.js';
 import { PagerDutyClient } from './pagerduty/client.js';
 import type { Pager } from './ports/pager.js';
 import { slackGuard } from './http/slack-guard.js';
@@ -31,7 +35,6 @@ import { SlackChat } from './slack/chat.js';
 import { SlackDirectory } from './slack/directory.js';
 import { registerActions } from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
-import { proposalBlocks, proposalText } from './slack/views/proposal.js';
 import { PrometheusSliSource } from './sli/prometheus-source.js';
 import { staticSliSource } from './sli/static-source.js';
 import { openDb, type Db } from './store/db.js';
@@ -62,6 +65,12 @@ export interface BackstopOptions {
   killAt?: Checkpoint;
   /** Extra HTTP routes by path prefix, served by the same server (the sandbox console). */
   mounts?: Record<string, RequestListener>;
+  /** Serve `GET /metrics` (default true). */
+  metrics?: boolean;
+  /** Drills configuration (default: the policy's `drills:` block); `false` turns drills off (a drill's own bot). */
+  drills?: DrillsConfig | false;
+  /** How drills find scenarios and run (`drillSchedulerDefaults`); without it there are no drills. */
+  drillWiring?: DrillWiring;
 }
 
 /** Start-up refused: each line names the policy field or variable to fix. */
@@ -122,48 +131,23 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   });
   await app.init();
 
-  const adapters = new Map<string, RollbackAdapter>();
   const sliSources: Record<string, SliSource> = { static: staticSliSource };
   if (policy.prometheus) sliSources.prometheus = new PrometheusSliSource({ baseUrl: policy.prometheus.url, timeoutMs: policy.prometheus.timeout });
   Object.assign(sliSources, opts.sliSources);
   const tasks = new TaskTracker(log);
-  const deps: Deps = {
-    store, policy, clock, ids: opts.ids ?? randomIds, tasks, log,
+  const deps = composeDeps({
+    store, policy, clock, ids: opts.ids ?? randomIds, tasks, log, sliSources,
     postmortems: new FolderPostmortems(policy.postmortemDir),
     chat: new SlackChat(app.client),
     pager: opts.pager ?? (env.PAGERDUTY_TOKEN && env.PAGERDUTY_FROM ? new PagerDutyClient({ token: env.PAGERDUTY_TOKEN, from: env.PAGERDUTY_FROM }) : undefined),
     directory: new SlackDirectory(app.client, clock),
-    service: (name) => resolveService(policy, name),
-    adapter(service) {
-      let a = adapters.get(service);
-      if (!a) {
-        const svc = policy.services[service];
-        if (!svc) throw new Error(`unknown service ${service}`);
-        const adapterDeps = { db, clock, env: opts.secrets ?? {} };
-        a = svc.adapters
-          ? new CoordinatedAdapter(svc.adapters.map((c) => createAdapter(service, c, adapterDeps)))
-          : createAdapter(service, svc.adapter!, adapterDeps);
-        if (opts.wrapAdapter) a = opts.wrapAdapter(service, a);
-        adapters.set(service, a);
-      }
-      return a;
-    },
-    sliSource(kind) {
-      const s = sliSources[kind];
-      if (!s) throw new Error(`SLI source "${kind}" is not available in this build`);
-      return s;
-    },
-    runbookUrl(service) {
-      const path = policy.services[service]?.runbook;
-      if (!path) return null;
-      if (/^https?:\/\//.test(path)) return path;
-      return policy.runbookBaseUrl ? new URL(path, policy.runbookBaseUrl).toString() : null;
-    },
-    async renderProposal(id) {
-      const p = await store.proposals.get(id);
-      const svc = p && resolveService(policy, p.service);
-      if (!p || !svc) return undefined;
-      return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: svc.approvers, runbookUrl: deps.runbookUrl(p.service), runbookPath: svc.runbook ?? null, adapter: deps.adapter(p.service).describe() }) };
+    buildAdapter(service) {
+      const svc = policy.services[service]!;
+      const adapterDeps = { db, clock, env: opts.secrets ?? {} };
+      const a = svc.adapters
+        ? new CoordinatedAdapter(svc.adapters.map((c) => createAdapter(service, c, adapterDeps)))
+        : createAdapter(service, svc.adapter!, adapterDeps);
+      return opts.wrapAdapter ? opts.wrapAdapter(service, a) : a;
     },
     // The drainer is built from these deps; the closure only runs after it exists.
     kickOutbox: () => drainer.kick(),
@@ -173,7 +157,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
         process.kill(process.pid, 'SIGKILL');
       }
     } : undefined,
-  };
+  });
   // Every adapter is built (and its credentials read) before the bot says ready.
   const broken = Object.keys(policy.services).flatMap((name) => {
     try {
@@ -195,7 +179,15 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   registerCommands(app, deps);
 
   const seen = store.seen;
-  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, alertmanagerAuth: env.ALERTMANAGER_AUTH, genericSecret: env.GENERIC_WEBHOOK_SECRET, pagerDutySecret: env.PAGERDUTY_WEBHOOK_SECRET, deployToken: env.DEPLOY_TOKEN, slack: receiver instanceof HTTPReceiver ? slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, clock, seen, onRefuse: (reason) => log.warn({ reason }, 'refused a Slack request') }, receiver.requestListener) : undefined, mounts: opts.mounts });
+  // /metrics reads the database at scrape time, and the analysis lag from the scheduler.
+  const mounts = { ...(opts.metrics === false ? {} : { '/metrics': createMetrics({ db, analysisLag: () => analysis.lag() }).listener }), ...opts.mounts };
+  // Game-day drills: scheduled from the policy, and `/backstop drill` wherever a drills channel is known.
+  const drillsConfig = opts.drills === false ? undefined : (opts.drills ?? policy.drills);
+  const drills = drillsConfig && opts.drillWiring
+    ? startDrillScheduler({ config: drillsConfig, incidents: store.incidents, chat: deps.chat, clock, log, ...opts.drillWiring({ config: drillsConfig, reportDb: db, logger: log }) })
+    : undefined;
+  deps.drills = drills;
+  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, alertmanagerAuth: env.ALERTMANAGER_AUTH, genericSecret: env.GENERIC_WEBHOOK_SECRET, pagerDutySecret: env.PAGERDUTY_WEBHOOK_SECRET, deployToken: env.DEPLOY_TOKEN, slack: receiver instanceof HTTPReceiver ? slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, clock, seen, onRefuse: (reason) => log.warn({ reason }, 'refused a Slack request') }, receiver.requestListener) : undefined, mounts });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.PORT, env.HOST, () => resolve());
@@ -234,6 +226,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
       throw new Error(`not settled after ${timeoutMs} ms: ${await store.outbox.pending()} Slack message(s) still queued`);
     },
     async stop() {
+      await drills?.stop();
       clearInterval(sweep);
       analysis.stop();
       autoTimers.stop();

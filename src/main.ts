@@ -2,14 +2,12 @@
  * The one place that reads process.env and builds real clients. Everything below it
  * takes its collaborators as arguments.
  */
-import { startBackstop, StartupError, type Backstop } from './bootstrap.js';
+import { startBackstop, StartupError } from './bootstrap.js';
+import { drillSchedulerDefaults } from './drills/drill-wiring.js';
 import { parseEnv } from './config/env.js';
 import { loadPolicyFile } from './config/policy.js';
 import { createLogger } from './log/logger.js';
 import { startSandbox } from './sandbox/start-sandbox.js';
-import { drillSchedulerDefaults, startDrillScheduler } from './drills/scheduler.js';
-import { createMetrics } from './metrics/registry.js';
-import { openDb } from './store/db.js';
 import { fileURLToPath } from 'node:url';
 
 async function main(): Promise<void> {
@@ -54,24 +52,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n'));
   } else {
-    const db = openDb(env.BACKSTOP_DB);
-    // Read at scrape time, once the bot (and its scheduler) exists.
-    let analysisLag: () => ReturnType<Backstop['analysis']['lag']> = () => [];
-    const metrics = createMetrics({ db, analysisLag: () => analysisLag() });
-    const running: Backstop = await startBackstop({ env, policy: policy.policy, secrets: process.env, logger: log, killAt: env.BACKSTOP_TEST_KILL_AT, db, mounts: { '/metrics': metrics.listener } });
-    analysisLag = () => running.analysis.lag();
-    const drillsConfig = policy.policy.drills;
-    const drills = drillsConfig
-      ? startDrillScheduler({ config: drillsConfig, incidents: running.deps.store.incidents, chat: running.deps.chat, clock: running.deps.clock, log, ...drillSchedulerDefaults({ config: drillsConfig, reportDb: db, logger: log }) })
-      : undefined;
-    running.deps.drills = drills;
-    bot = {
-      async stop() {
-        await drills?.stop();
-        await running.stop();
-        db.close();
-      },
-    };
+    bot = await startBackstop({ env, policy: policy.policy, secrets: process.env, logger: log, killAt: env.BACKSTOP_TEST_KILL_AT, drillWiring: drillSchedulerDefaults });
   }
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');

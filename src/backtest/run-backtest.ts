@@ -13,10 +13,10 @@ import type { Deps } from '../app/deps.js';
 import { autoExecuteDue, expireProposals } from '../app/expire-proposals.js';
 import { OutboxDrainer } from '../slack/outbox-drainer.js';
 import { resolveService, type Policy } from '../config/policy.js';
+import { composeDeps } from '../compose-deps.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { TaskTracker } from '../runtime/task-tracker.js';
 import { VirtualClock } from '../runtime/virtual-clock.js';
-import { proposalBlocks, proposalText } from '../slack/views/proposal.js';
 import { openDb } from '../store/db.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { Store } from '../store/store.js';
@@ -102,23 +102,16 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     const log = input.log ?? createLogger({ level: 'silent' });
     const tasks = new TaskTracker(log);
     let n = 0;
-    const deps: Deps = {
+    const deps: Deps = composeDeps({
       store: port, policy, clock, tasks, log, chat, directory: emptyDirectory,
       // A replay writes nothing to disk: the postmortem is kept in the audit trail only.
       postmortems: { write: async (incident) => `(backtest: postmortem of ${incident.id} not written)` },
       // Counted ids: the same data always gives the same output.
       ids: { next: (prefix) => `${prefix}-${++n}` },
-      service: (s) => resolveService(policy, s),
-      adapter: () => adapter,
-      sliSource: () => source,
-      runbookUrl: (s) => policy.services[s]?.runbook ?? null,
-      async renderProposal(id) {
-        const p = await port.proposals.get(id);
-        if (!p) return undefined;
-        return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: svc.approvers, runbookUrl: deps.runbookUrl(p.service), runbookPath: svc.runbook ?? null, adapter: adapter.describe() }) };
-      },
+      buildAdapter: () => adapter,
+      sliSources: { static: source, prometheus: source },
       kickOutbox: () => drainer.kick(),
-    };
+    });
     const drainer = new OutboxDrainer(deps, { channelIntervalMs: 0, channelBurst: 1 });
     const autoTimers = new AutoExecuteTimers(deps);
     deps.armAutoExecute = (id, at) => autoTimers.arm(id, at);

@@ -144,6 +144,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
     const clock = systemClock;
     bot = await startBackstop({
       env: env.env, policy, db, logger: log, ids: drillIds, mounts, clock,
+      // A drill's own bot runs no drills and serves no metrics of its own.
+      drills: false, metrics: false,
       // The drill's ports: the synthetic series answers for the policy's static SLIs, and the
       // local registry is wrapped to inject the scenario's adapter faults.
       sliSources: { static: sli },

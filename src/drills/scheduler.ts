@@ -11,12 +11,8 @@ import cron from 'node-cron';
 import type { Logger } from '../log/logger.js';
 import type { Chat } from '../ports/chat.js';
 import type { Clock } from '../ports/clock.js';
-import type { Db } from '../store/db.js';
-import { loadScenario, scenarioDirs } from './catalog.js';
 import type { DrillsConfig } from './config.js';
 import { formatMs, type DrillReport } from './report.js';
-import { DrillReportRepo } from './report-store.js';
-import { runDrill } from './run-drill.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 
 export { drillsConfigSchema, type DrillsConfig } from './config.js';
@@ -127,18 +123,5 @@ export function startDrillScheduler(opts: DrillSchedulerOptions): DrillScheduler
     async stop() {
       await Promise.all(tasks.map((t) => t.stop()));
     },
-  };
-}
-
-/**
- * The production wiring of `loadScenario` and `run`: scenarios from the configured folder and the
- * shipped ones, each drill in its own temporary database, reports into the bot's database.
- */
-export function drillSchedulerDefaults(opts: { config: DrillsConfig; reportDb: Db; logger?: Logger; cwd?: string }): Pick<DrillSchedulerOptions, 'loadScenario' | 'run'> {
-  const dirs = scenarioDirs(opts.cwd ?? process.cwd(), opts.config.scenarioDir ? [opts.config.scenarioDir] : []);
-  const reports = new DrillReportRepo(opts.reportDb);
-  return {
-    loadScenario: (ref) => loadScenario(ref, dirs),
-    run: async (scenario) => (await runDrill({ scenario, reports, logger: opts.logger })).report,
   };
 }

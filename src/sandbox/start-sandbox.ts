@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { LocalRegistry } from '../adapters/local-registry/registry.js';
 import { startBackstop, type Backstop } from '../bootstrap.js';
+import { drillSchedulerDefaults } from '../drills/drill-wiring.js';
 import type { Env } from '../config/env.js';
 import type { Policy } from '../config/policy.js';
 import type { Logger } from '../log/logger.js';
@@ -57,7 +58,12 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
     emulator, botUrl: () => botUrl, signingSecret: env.SLACK_SIGNING_SECRET!, alertmanagerToken: env.ALERTMANAGER_TOKEN,
     users: SANDBOX_USERS, demoService: Object.keys(opts.policy.services)[0] ?? 'fraud-scorer',
   });
-  const bot = await startBackstop({ env, policy: opts.policy, secrets: opts.secrets, logger: opts.log, db, mounts: { '/sandbox': consoleListener }, pacing: { channelIntervalMs: 150, channelBurst: 5 } });
+  const bot = await startBackstop({
+    env, policy: opts.policy, secrets: opts.secrets, logger: opts.log, db, mounts: { '/sandbox': consoleListener }, pacing: { channelIntervalMs: 150, channelBurst: 5 },
+    // The same drills as production: `/backstop drill <scenario>` in the sandbox channel, announced at once.
+    drills: opts.policy.drills ?? { channel: SANDBOX_CHANNEL.id, timezone: 'UTC', announceLead: 0, schedules: [] },
+    drillWiring: drillSchedulerDefaults,
+  });
   botUrl = bot.url;
   return {
     bot, emulator, consoleUrl: `${bot.url}/sandbox`, generatedAlertmanagerToken: generatedToken,

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/drills/report.js';
 import { parseScenario, type Scenario, type ScenarioResult } from '../../src/drills/scenario.js';
-import { drillSchedulerDefaults, drillsConfigSchema, startDrillScheduler, type CronSchedule, type DrillsConfig } from '../../src/drills/scheduler.js';
+import { drillSchedulerDefaults } from '../../src/drills/drill-wiring.js';
+import { drillsConfigSchema, startDrillScheduler, type CronSchedule, type DrillsConfig } from '../../src/drills/scheduler.js';
 import { openDb } from '../../src/store/db.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { ChatMessage } from '../../src/ports/chat.js';

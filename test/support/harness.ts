@@ -2,11 +2,11 @@ import { LocalRegistryAdapter } from '../../src/adapters/local-registry/adapter.
 import { LocalRegistry } from '../../src/adapters/local-registry/registry.js';
 import type { Deps } from '../../src/app/deps.js';
 import { OutboxDrainer } from '../../src/slack/outbox-drainer.js';
-import { parsePolicy, resolveService, type Policy } from '../../src/config/policy.js';
+import { parsePolicy, type Policy } from '../../src/config/policy.js';
+import { composeDeps } from '../../src/compose-deps.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { ExecuteOutcome, ExecuteRequest, RollbackAdapter } from '../../src/ports/rollback-adapter.js';
 import { TaskTracker } from '../../src/runtime/task-tracker.js';
-import { proposalBlocks, proposalText } from '../../src/slack/views/proposal.js';
 import { staticSliSource } from '../../src/sli/static-source.js';
 import { openDb } from '../../src/store/db.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
@@ -70,23 +70,19 @@ export function buildHarness(opts: { postmortemDir: string; policyYaml?: string;
   const log = createLogger({ level: 'silent' });
   let n = 0;
   const tasks = new TaskTracker(log);
-  const deps: Deps = {
+  const deps: Deps = composeDeps({
     store: new SqliteStore(store), policy, clock, tasks, log, chat,
     postmortems: new FolderPostmortems(policy.postmortemDir),
     ids: { next: (p) => `${p}-${++n}` },
     directory: new FakeDirectory({ S0ONCALL: ['U0CAROL'] }),
-    service: (name) => resolveService(policy, name),
-    adapter: () => adapter,
-    sliSource: () => staticSliSource,
-    runbookUrl: (s) => policy.services[s]?.runbook ?? null,
-    async renderProposal(id) {
-      const p = store.proposals.get(id);
-      if (!p) return undefined;
-      return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: policy.services[p.service]!.approvers, runbookUrl: null, adapter: adapter.describe() }) };
-    },
+    buildAdapter: () => adapter,
+    sliSources: { static: staticSliSource },
     // The drainer is built from these deps; the closure only runs after it exists.
     kickOutbox: () => drainer.kick(),
-  };
+  });
+  // Tests swap the adapter or SLI source of a running harness.
+  deps.adapter = () => adapter;
+  deps.sliSource = () => staticSliSource;
   const drainer = new OutboxDrainer(deps, { channelIntervalMs: 0, channelBurst: 1 });
   const settle = async () => {
     for (let i = 0; i < 20; i++) {

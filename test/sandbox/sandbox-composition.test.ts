@@ -1,0 +1,45 @@
+/**
+ * The sandbox is the production bot, composed the same way: `npm start` without a workspace serves
+ * /metrics and runs `/backstop drill <scenario>` like a real deployment does.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../src/config/env.js';
+import { loadPolicyFile } from '../../src/config/policy.js';
+import { createLogger } from '../../src/log/logger.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'backstop-sbx-'));
+  const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: join(dir, 'backstop.db') });
+  if (!env.ok) throw new Error(JSON.stringify(env.problems));
+  const policy = loadPolicyFile('manifests/policy.sandbox.yaml');
+  if (!policy.ok) throw new Error(JSON.stringify(policy.problems));
+  sandbox = await startSandbox({ env: env.env, policy: { ...policy.policy, postmortemDir: join(dir, 'postmortems') }, log: createLogger({ level: 'silent' }) });
+});
+afterAll(() => sandbox?.stop());
+
+describe('the sandbox is composed like production', () => {
+  it('serves /metrics in the Prometheus text format', async () => {
+    const res = await fetch(`${sandbox.bot.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('# TYPE backstop_rollbacks_total counter');
+    expect(text).toContain('backstop_process_resident_memory_bytes');
+  });
+
+  it('runs /backstop drill <scenario> from the composer and reports in the channel', async () => {
+    const res = await fetch(`${sandbox.bot.url}/sandbox/api/command`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'U0ALICE', channel: 'C0SANDBOX', text: '/backstop drill model-accuracy-drop' }),
+    });
+    expect(res.status).toBe(200);
+    const posted = await sandbox.emulator.waitFor(
+      () => sandbox.emulator.messages('C0SANDBOX').find((m) => /DRILL/.test(m.text) && /model-accuracy-drop|Model accuracy/i.test(m.text) && /passed|failed|report/i.test(m.text)),
+      60_000, 'drill report in the sandbox channel');
+    expect(posted.text).toContain('DRILL');
+  }, 90_000);
+});
