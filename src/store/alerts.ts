@@ -1,7 +1,9 @@
 import type { Alert } from '../domain/alert.js';
 import { prep, type Db } from './db.js';
 
-export type AlertUpsert = 'new' | 'duplicate' | 'resolved' | 'already_resolved';
+import type { AlertUpsert } from '../ports/store.js';
+
+export type { AlertUpsert } from '../ports/store.js';
 
 export class AlertRepo {
   constructor(private readonly db: Db) {}

@@ -7,15 +7,9 @@ import { prep, type Db } from './db.js';
 
 // The chain's pure rules live in audit-chain.ts (shared with the PostgreSQL store); re-exported for existing importers.
 export { hashEntry, macEntry, type ChainCheck, type ChainSummary } from './audit-chain.js';
+import type { AuditInput } from '../ports/store.js';
 
-export interface AuditInput {
-  at: string;
-  incidentId: string | null;
-  proposalId: string | null;
-  actor: string;
-  action: string;
-  details: Record<string, unknown>;
-}
+export type { AuditInput } from '../ports/store.js';
 
 export interface AuditLogOptions {
   /** Seals every new row; never stored in the database. A string is taken as the secret. */

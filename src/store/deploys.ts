@@ -1,11 +1,7 @@
 import { prep, type Db } from './db.js';
+import type { Deploy } from '../ports/store.js';
 
-export interface Deploy {
-  service: string;
-  version: string;
-  at: string;
-  by: string;
-}
+export type { Deploy } from '../ports/store.js';
 
 /** Deploys reported over `POST /deploys`, newest last. */
 export class DeployRepo {

@@ -1,14 +1,7 @@
 import { prep, type Db } from './db.js';
+import type { ExecutionRow } from '../ports/store.js';
 
-export interface ExecutionRow {
-  proposalId: string;
-  attempts: number;
-  startedAt: string;
-  lastAttemptAt: string | null;
-  lastError: string | null;
-  finishedAt: string | null;
-  outcome: string | null;
-}
+export type { ExecutionRow } from '../ports/store.js';
 
 /** What was tried against the target for each proposal: a restart reads this before acting. */
 export class ExecutionRepo {

@@ -1,45 +1,16 @@
 import { z } from 'zod';
 import { prep, type Db } from './db.js';
 
-export type OutboxKind = 'post' | 'thread' | 'update_proposal' | 'pagerduty_note' | 'pagerduty_resolve';
+import type { OutboxItem, OutboxKind, OutboxPayload, OutboxPriority } from '../ports/store.js';
 
-/** 0: proposals and decisions (approve, execute, verify); 1: everything else. */
-export type OutboxPriority = 0 | 1;
-
-export interface OutboxItem {
-  id: number;
-  kind: OutboxKind;
-  channelId: string | null;
-  proposalId: string | null;
-  incidentId: string | null;
-  payload: OutboxPayload;
-  attempts: number;
-  priority: number;
-  nextAttemptAt: string;
-}
+// The row types are the store port's; this file maps them to SQLite.
+export type { OutboxItem, OutboxKind, OutboxPayload, OutboxPriority, QueuedStep } from '../ports/store.js';
 
 const row = z.object({
   id: z.number(), kind: z.enum(['post', 'thread', 'update_proposal', 'pagerduty_note', 'pagerduty_resolve']), channel_id: z.string().nullable(),
   proposal_id: z.string().nullable(), incident_id: z.string().nullable(), payload: z.string(), attempts: z.number(),
   priority: z.number(), next_attempt_at: z.string(),
 });
-/** A step to post, as its fact and audit reference: the Slack side words it when it sends. */
-export interface QueuedStep {
-  fact: Record<string, unknown> & { action: string };
-  seq: number;
-  hash: string;
-  actor: string;
-  at: string;
-  drill: boolean;
-}
-
-export interface OutboxPayload {
-  /** Plain text (PagerDuty notes), or Slack's fallback text for rows queued before steps were facts. */
-  text: string;
-  blocks?: unknown[];
-  step?: QueuedStep;
-}
-
 const payload = z.object({
   text: z.string(),
   blocks: z.array(z.unknown()).optional(),
@@ -49,7 +20,8 @@ const payload = z.object({
   }).optional(),
 });
 
-function toItem(r: unknown): OutboxItem {
+/** Also reads PostgreSQL rows: src/adapters/postgres keeps these columns. */
+export function toItem(r: unknown): OutboxItem {
   const x = row.parse(r);
   return {
     id: x.id, kind: x.kind, channelId: x.channel_id, proposalId: x.proposal_id, incidentId: x.incident_id,
