@@ -1,6 +1,7 @@
 import { fillFromDeploys } from '../domain/deploy-history.js';
 import { incidentChannelName } from '../domain/incident.js';
 import { type Proposal } from '../domain/proposal.js';
+import { ChatError } from '../ports/chat.js';
 import type { Deps } from './deps.js';
 import { decideOutcome } from './decide-outcome.js';
 import { recordStep } from './record-step.js';
@@ -27,7 +28,7 @@ async function createChannel(deps: Deps, name: string, members: string[]): Promi
     return await deps.chat.ensureChannel(name, members);
   } catch (err) {
     // The channel exists even if inviting failed: post there and say so in the log.
-    const channelId = (err as { channelId?: string }).channelId;
+    const channelId = err instanceof ChatError && err.code === 'invite_failed' ? err.details.channelId : undefined;
     if (!channelId) throw err;
     deps.log.warn({ err, channel: name }, 'could not invite approvers to the incident channel');
     return channelId;

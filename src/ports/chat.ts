@@ -7,6 +7,24 @@ export interface ChatMessage {
   threadTs?: string;
 }
 
+/**
+ * Why a chat call failed, in a closed set the callers act on: wait `retryAfterMs` when rate
+ * limited, post anyway into `channelId` when only the invitation failed, retry later when the
+ * service is unavailable, give up when Slack refused the request itself.
+ */
+export type ChatErrorCode = 'rate_limited' | 'invite_failed' | 'unavailable' | 'refused';
+
+export class ChatError extends Error {
+  constructor(
+    readonly code: ChatErrorCode,
+    message: string,
+    readonly details: { retryAfterMs?: number; channelId?: string; slackError?: string } = {},
+  ) {
+    super(message);
+    this.name = 'ChatError';
+  }
+}
+
 /** The subset of Slack the use cases need; the Slack adapter implements it over the Web API. */
 export interface Chat {
   post(msg: ChatMessage): Promise<{ channel: string; ts: string }>;

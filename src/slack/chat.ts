@@ -1,33 +1,61 @@
 import type { WebClient } from '@slack/web-api';
-import type { Chat, ChatMessage } from '../ports/chat.js';
+import { ChatError, type Chat, type ChatMessage } from '../ports/chat.js';
+
+/** The Web API client's error shapes, read here and nowhere else. */
+function slackErrorOf(err: unknown): string | undefined {
+  return (err as { data?: { error?: string } } | undefined)?.data?.error;
+}
+
+/** One closed ChatError for whatever the Web API client threw. */
+export function toChatError(err: unknown, what: string): ChatError {
+  if (err instanceof ChatError) return err;
+  const e = err as { code?: string; retryAfter?: number; statusCode?: number; message?: string } | undefined;
+  if (e?.code === 'slack_webapi_rate_limited_error' || typeof e?.retryAfter === 'number') {
+    return new ChatError('rate_limited', `${what}: rate limited by Slack`, { retryAfterMs: (e?.retryAfter ?? 1) * 1000 });
+  }
+  const slackError = slackErrorOf(err);
+  // Slack answered, and said no: retrying the same call would get the same answer, except for its own outages.
+  if (slackError && !['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout'].includes(slackError)) {
+    return new ChatError('refused', `${what}: ${slackError}`, { slackError });
+  }
+  return new ChatError('unavailable', `${what}: ${slackError ?? e?.message ?? String(err)}`, slackError ? { slackError } : {});
+}
+
+async function call<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw toChatError(err, what);
+  }
+}
 
 /** The Chat port over Slack's Web API. */
 export class SlackChat implements Chat {
   constructor(private readonly client: WebClient) {}
 
   async post(msg: ChatMessage): Promise<{ channel: string; ts: string }> {
-    const res = await this.client.chat.postMessage({ channel: msg.channel, text: msg.text, blocks: msg.blocks, thread_ts: msg.threadTs, unfurl_links: false });
-    if (!res.ts || !res.channel) throw new Error('chat.postMessage returned no ts');
+    const res = await call('chat.postMessage', () => this.client.chat.postMessage({ channel: msg.channel, text: msg.text, blocks: msg.blocks, thread_ts: msg.threadTs, unfurl_links: false }));
+    if (!res.ts || !res.channel) throw new ChatError('unavailable', 'chat.postMessage returned no ts');
     return { channel: res.channel, ts: res.ts };
   }
 
   async update(msg: ChatMessage & { ts: string }): Promise<void> {
-    await this.client.chat.update({ channel: msg.channel, ts: msg.ts, text: msg.text, blocks: msg.blocks });
+    await call('chat.update', () => this.client.chat.update({ channel: msg.channel, ts: msg.ts, text: msg.text, blocks: msg.blocks }));
   }
 
   async postEphemeral(msg: ChatMessage & { user: string }): Promise<void> {
-    await this.client.chat.postEphemeral({ channel: msg.channel, user: msg.user, text: msg.text, blocks: msg.blocks, thread_ts: msg.threadTs });
+    await call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel: msg.channel, user: msg.user, text: msg.text, blocks: msg.blocks, thread_ts: msg.threadTs }));
   }
 
   async ensureChannel(name: string, members: readonly string[]): Promise<string> {
-    const id = await this.findOrCreate(name);
+    const id = await call(`creating ${name}`, () => this.findOrCreate(name));
     if (members.length > 0) {
       try {
         await this.client.conversations.invite({ channel: id, users: members.join(',') });
       } catch (err) {
         // Already a member is fine; anything else must not stop the proposal from being posted.
-        const code = (err as { data?: { error?: string } }).data?.error;
-        if (code !== 'already_in_channel') throw Object.assign(new Error(`inviting to ${name}: ${code ?? String(err)}`), { cause: err, channelId: id });
+        const code = slackErrorOf(err);
+        if (code !== 'already_in_channel') throw new ChatError('invite_failed', `inviting to ${name}: ${code ?? String(err)}`, { channelId: id, ...(code ? { slackError: code } : {}) });
       }
     }
     return id;
@@ -38,7 +66,7 @@ export class SlackChat implements Chat {
       const res = await this.client.conversations.create({ name });
       if (res.channel?.id) return res.channel.id;
     } catch (err) {
-      if ((err as { data?: { error?: string } }).data?.error !== 'name_taken') throw err;
+      if (slackErrorOf(err) !== 'name_taken') throw err;
     }
     // The channel exists already (e.g. a second incident the same day): find it.
     for await (const page of this.client.paginate('conversations.list', { exclude_archived: true, types: 'public_channel,private_channel', limit: 200 })) {

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { Deps } from '../app/deps.js';
+import { ChatError } from '../ports/chat.js';
 import type { OutboxItem } from '../ports/store.js';
 import { stepMessage } from './views/step-message.js';
 
@@ -180,11 +181,10 @@ export class OutboxDrainer {
 class PagerDutyFailure extends Error {}
 
 function retryAfterMs(err: unknown): number | undefined {
-  const e = err as { retryAfter?: unknown } | undefined;
-  return typeof e?.retryAfter === 'number' ? e.retryAfter * 1000 : undefined;
+  return err instanceof ChatError ? err.details.retryAfterMs : undefined;
 }
 
 function errorText(err: unknown): string {
-  const e = err as { data?: { error?: string }; message?: string } | undefined;
-  return e?.data?.error ?? e?.message ?? String(err);
+  if (err instanceof ChatError) return err.details.slackError ?? err.message;
+  return err instanceof Error ? err.message : String(err);
 }

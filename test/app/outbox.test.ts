@@ -1,3 +1,4 @@
+import { ChatError } from '../../src/ports/chat.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ describe('durable Slack outbox', () => {
     const post = h.chat.post.bind(h.chat);
     h.chat.post = async (m) => {
       calls++;
-      if (calls === 1) throw Object.assign(new Error('rate limited'), { code: 'slack_webapi_rate_limited_error', retryAfter: 30 });
+      if (calls === 1) throw new ChatError('rate_limited', 'chat.postMessage: rate limited by Slack', { retryAfterMs: 30_000 });
       return post(m);
     };
     h.store.outbox.enqueue('post', { channelId: 'C1' }, { text: 'hello' }, at);

@@ -1,4 +1,4 @@
-import type { Chat, ChatMessage, Directory } from '../../src/ports/chat.js';
+import { ChatError, type Chat, type ChatMessage, type Directory } from '../../src/ports/chat.js';
 import { validateBlocks } from '../../src/sandbox/block-kit.js';
 
 /** Every message the bot sends in tests must pass the same Block Kit validation Slack applies. */
@@ -21,7 +21,7 @@ export class FakeChat implements Chat {
     assertValid(msg);
     if (this.failPosts > 0) {
       this.failPosts--;
-      throw Object.assign(new Error('slack down'), { data: { error: 'internal_error' } });
+      throw new ChatError('unavailable', 'chat.postMessage: internal_error', { slackError: 'internal_error' });
     }
     const ts = `1700000000.${String(++this.n).padStart(6, '0')}`;
     this.posts.push({ ...msg, ts });
