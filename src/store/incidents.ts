@@ -15,7 +15,8 @@ const row = z.object({
   postmortem_path: z.string().nullable(),
 });
 
-function toIncident(r: unknown): Incident {
+/** Also reads PostgreSQL rows: src/adapters/postgres keeps these columns. */
+export function toIncident(r: unknown): Incident {
   const x = row.parse(r);
   return {
     id: x.id, service: x.service, status: x.status, title: x.title, severity: x.severity, channelId: x.channel_id,

@@ -35,7 +35,8 @@ const readBack = z.object({ status: z.enum(['confirmed', 'mismatch', 'unsupporte
 const json = <T>(schema: z.ZodType<T>, text: string | null): T | null => (text === null ? null : schema.parse(JSON.parse(text)));
 const preflight = z.object({ ok: z.boolean(), checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })) });
 
-function toProposal(r: unknown): Proposal {
+/** Also reads PostgreSQL rows: src/adapters/postgres keeps these columns. */
+export function toProposal(r: unknown): Proposal {
   const x = row.parse(r);
   return {
     id: x.id, incidentId: x.incident_id, service: x.service, state: x.state, rev: x.rev,
@@ -52,7 +53,7 @@ function toProposal(r: unknown): Proposal {
   };
 }
 
-function params(p: Proposal) {
+export function params(p: Proposal) {
   return {
     id: p.id, incidentId: p.incidentId, service: p.service, state: p.state, rev: p.rev, fromVersion: p.fromVersion,
     toVersion: p.toVersion, requestedBy: p.requestedBy, reason: p.reason, requiredApprovals: p.requiredApprovals,

@@ -1,0 +1,10 @@
+import { core } from './001-core.js';
+
+export interface PgMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Append-only: a released migration is never edited, only followed by a new one. */
+export const pgMigrations: readonly PgMigration[] = [core];
