@@ -70,7 +70,8 @@ export class PostgresServer {
     const bin = postgresBinDir();
     if (!bin) throw new Error('PostgreSQL is not installed (Debian: apt-get install postgresql; or set BACKSTOP_PG_BIN)');
     const user = serverUser();
-    const dir = mkdtempSync(join(tmpdir(), 'backstop-pg-'));
+    // As root the server's user must reach the directory: a private TMPDIR would stop it at the door.
+    const dir = mkdtempSync(join(user ? '/tmp' : tmpdir(), 'backstop-pg-'));
     if (user) chownSync(dir, user.uid, user.gid);
     const data = join(dir, 'data');
     const as: SpawnOptions = { ...user, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' } };
