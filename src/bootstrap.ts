@@ -39,6 +39,8 @@ import { PrometheusSliSource } from './sli/prometheus-source.js';
 import { staticSliSource } from './sli/static-source.js';
 import { openDb, type Db } from './store/db.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { openPostgresStore } from './adapters/postgres/postgres-store.js';
+import type { StorePort } from './ports/store.js';
 import { Store } from './store/store.js';
 import { FolderPostmortems } from './adapters/postmortem-files.js';
 
@@ -109,7 +111,12 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const db = opts.db ?? openDb(env.BACKSTOP_DB);
   if (!env.BACKSTOP_AUDIT_KEY) throw new Error('BACKSTOP_AUDIT_KEY is required: make one with `openssl rand -hex 32`');
   const sqlite = new Store(db, { auditKey: env.BACKSTOP_AUDIT_KEY, auditHead: env.BACKSTOP_AUDIT_HEAD, onAuditHeadError: (err, file) => log.warn({ err, file }, 'audit head not written') });
-  const store = new SqliteStore(sqlite);
+  // Shared state: PostgreSQL when several replicas run, else the SQLite file (which always keeps
+  // this replica's own things: the embedded registry, the target ledger, drill reports).
+  const pg = env.BACKSTOP_DATABASE_URL
+    ? await openPostgresStore(env.BACKSTOP_DATABASE_URL, { auditKey: env.BACKSTOP_AUDIT_KEY, auditHead: env.BACKSTOP_AUDIT_HEAD ?? null, onAuditHeadError: (err, file) => log.warn({ err, file }, 'audit head not written'), onConnectionError: (err) => log.warn({ err }, 'PostgreSQL connection failed') })
+    : undefined;
+  const store: StorePort = pg ?? new SqliteStore(sqlite);
 
   const socketMode = Boolean(env.SLACK_APP_TOKEN);
   const receiver = socketMode
@@ -169,6 +176,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   });
   if (broken.length > 0) {
     if (!opts.db) db.close();
+    await pg?.close();
     throw new StartupError(broken);
   }
   const drainer = new OutboxDrainer(deps, opts.pacing ?? SLACK_PACING);
@@ -239,6 +247,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      await pg?.close();
       if (!opts.db) db.close();
     },
   };

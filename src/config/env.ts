@@ -11,6 +11,8 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   BACKSTOP_DB: z.string().default('backstop.db'),
+  /** PostgreSQL for the shared state of several replicas; unset: the SQLite file BACKSTOP_DB. */
+  BACKSTOP_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a PostgreSQL URL such as postgres://backstop:…@db:5432/backstop').optional(),
   BACKSTOP_CONFIG: z.string().optional(),
   /** Seals the audit trail; never stored in the database. */
   BACKSTOP_AUDIT_KEY: z.string().min(32, 'the audit key must be at least 32 characters: make one with `openssl rand -hex 32`').optional(),

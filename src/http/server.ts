@@ -25,6 +25,8 @@ export interface HttpOptions {
   slack?: RequestListener;
   /** Extra routes under a path prefix (the sandbox console serves /sandbox). */
   mounts?: Record<string, RequestListener>;
+  /** More readiness checks (name → "ok…" or what is wrong), e.g. leadership or Slack. */
+  readiness?: () => Promise<Record<string, string>>;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -80,6 +82,15 @@ const header = (req: IncomingMessage, name: string) => {
   return typeof v === 'string' ? v : undefined;
 };
 
+async function databaseCheck(deps: HttpOptions['deps']): Promise<Record<string, string>> {
+  try {
+    await deps.store.outbox.pending();
+    return { database: 'ok' };
+  } catch (err) {
+    return { database: `unreachable: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
 /** One HTTP server for alert intake, deploy events, health and (in HTTP mode) Slack's requests. */
 export function createHttpServer(opts: HttpOptions): Server {
   const { deps } = opts;
@@ -119,7 +130,13 @@ export function createHttpServer(opts: HttpOptions): Server {
       return { status: 201, body: { ok: true } };
     }),
 
+    // Liveness: the process answers. Readiness: it can reach its database (whose migrations ran at start).
     'GET /healthz': async (_req, res) => send(res, 200, { ok: true }),
+    'GET /readyz': async (_req, res) => {
+      const checks = { ...(await databaseCheck(deps)), ...(opts.readiness ? await opts.readiness() : {}) };
+      const ok = Object.values(checks).every((c) => c === 'ok' || c.startsWith('ok'));
+      send(res, ok ? 200 : 503, { ok, checks });
+    },
   };
 
   const server = createLimitedServer((req, res) => {
