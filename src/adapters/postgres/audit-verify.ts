@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { AuditHead } from '../../domain/audit.js';
 import { anchorProblem, ChainVerifier, toSealedAuditEntry, type AnchorFacts, type ChainCheck } from '../../store/audit-chain.js';
 import { auditKey, type AuditKey } from '../../store/audit-key.js';
-import { one, rows, type Sql } from './sql.js';
+import { checkout, one, rows, type Sql } from './sql.js';
 
 const BATCH = 1000;
 
@@ -13,7 +13,7 @@ const BATCH = 1000;
  */
 export async function verifyPostgresAudit(pool: pg.Pool, key: AuditKey | string, opts: { anchor?: AuditHead } = {}): Promise<ChainCheck> {
   const k = typeof key === 'string' ? auditKey(key) : key;
-  const client = await pool.connect();
+  const { client, done } = await checkout(pool);
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const chain = new ChainVerifier(k);
@@ -28,8 +28,9 @@ export async function verifyPostgresAudit(pool: pg.Pool, key: AuditKey | string,
     }
     return chain.result(opts.anchor && { head: opts.anchor, problem: anchorProblem(k, opts.anchor, await anchorFacts(client, opts.anchor.seq)) });
   } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release();
+    let broken: unknown;
+    await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
+    done(broken);
   }
 }
 

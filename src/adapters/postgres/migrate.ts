@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { lockForTransaction, schemaKey } from './locks.js';
 import { pgMigrations, type PgMigration } from './migrations/index.js';
+import { checkout } from './sql.js';
 
 /**
  * Brings the schema up to date, one migration per transaction with its version row, so a crash
@@ -12,7 +13,7 @@ export async function migratePostgres(pool: pg.Pool, list: readonly PgMigration[
   const { key } = await schemaKey(pool);
   let count = 0;
   for (;;) {
-    const client = await pool.connect();
+    const { client, done } = await checkout(pool);
     let failed: unknown;
     try {
       await client.query('BEGIN');
@@ -32,7 +33,7 @@ export async function migratePostgres(pool: pg.Pool, list: readonly PgMigration[
       await client.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {
-      client.release(failed instanceof Error ? failed : undefined);
+      done(failed);
     }
   }
 }

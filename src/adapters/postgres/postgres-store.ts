@@ -10,7 +10,7 @@ import { verifyPostgresAudit } from './audit-verify.js';
 import { lockForTransaction, schemaKey } from './locks.js';
 import { migratePostgres } from './migrate.js';
 import { guarded, pgRepositories } from './repositories.js';
-import { numericTypes } from './sql.js';
+import { checkout, numericTypes } from './sql.js';
 
 export interface PostgresStoreOptions {
   /** Seals audit rows (BACKSTOP_AUDIT_KEY); kept out of the database on purpose. */
@@ -97,9 +97,9 @@ export class PostgresStore implements StorePort {
     let committed = false;
     let appended = false;
     try {
-      const client = await this.pool.connect();
+      const { client, done } = await checkout(this.pool);
       let live = true;
-      let broken: Error | undefined;
+      let broken: unknown;
       try {
         await client.query('BEGIN');
         await lockForTransaction(client, 'write', this.lockKey);
@@ -110,12 +110,12 @@ export class PostgresStore implements StorePort {
         committed = true;
         return result;
       } catch (err) {
-        if (!committed) await client.query('ROLLBACK').catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
+        if (!committed) await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
         throw err;
       } finally {
         live = false;
         // A connection whose ROLLBACK failed is in an unknown state: the pool closes it.
-        client.release(broken);
+        done(broken);
       }
     } finally {
       release();

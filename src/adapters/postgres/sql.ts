@@ -35,3 +35,25 @@ export const numericTypes: pg.CustomTypesConfig = {
 export function sqlState(e: unknown): string | undefined {
   return e instanceof pg.DatabaseError ? e.code : undefined;
 }
+
+/**
+ * A pooled connection for one unit of work. While it is checked out its errors (the server
+ * closed it mid-transaction) are ours to catch, or the process would die of an unhandled
+ * 'error' event; `done` gives it back, or closes it when it failed.
+ */
+export async function checkout(pool: pg.Pool): Promise<{ client: pg.PoolClient; done: (error?: unknown) => void }> {
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  const onError = (e: Error) => {
+    failure ??= e;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    done: (error) => {
+      client.off('error', onError);
+      const broken = failure ?? (error === undefined ? undefined : error instanceof Error ? error : new Error(String(error)));
+      client.release(broken);
+    },
+  };
+}
