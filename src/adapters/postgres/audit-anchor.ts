@@ -24,6 +24,11 @@ export class PgHeadAnchor {
     return run;
   }
 
+  /** Resolves once every write asked for so far is done. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
   private async write(): Promise<void> {
     try {
       if (!this.checked) await this.keepStaleHead();

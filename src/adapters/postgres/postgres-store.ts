@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import pg from 'pg';
+import type pg from 'pg';
 import type { AuditHead } from '../../domain/audit.js';
 import type { Repositories, StorePort } from '../../ports/store.js';
 import type { ChainCheck } from '../../store/audit-chain.js';
@@ -9,24 +9,16 @@ import { readAuditHead } from './audit-trail.js';
 import { verifyPostgresAudit } from './audit-verify.js';
 import { lockForTransaction, schemaKey } from './locks.js';
 import { migratePostgres } from './migrate.js';
+import { checkEncoding, createPostgresPool, type PoolOptions } from './pool.js';
 import { guarded, pgRepositories } from './repositories.js';
-import { checkout, numericTypes } from './sql.js';
+import { checkout } from './sql.js';
 
-export interface PostgresStoreOptions {
+export interface PostgresStoreOptions extends PoolOptions {
   /** Seals audit rows (BACKSTOP_AUDIT_KEY); kept out of the database on purpose. */
   auditKey: AuditKey | string;
   /** Anchor file for the audit chain's head (BACKSTOP_AUDIT_HEAD); absent or null: none. */
   auditHead?: string | null;
   onAuditHeadError?: (error: unknown, file: string) => void;
-  /** Connections in the pool (default 10): one for the transaction in turn, the rest for reads. */
-  maxConnections?: number;
-  /**
-   * A session idle inside a transaction this long is ended by the server (default 60 s), so a
-   * replica that froze mid-transaction cannot hold the write lock for ever.
-   */
-  idleInTransactionTimeoutMs?: number;
-  /** An idle pooled connection failed (server restart, network): default a process warning. */
-  onConnectionError?: (error: Error) => void;
 }
 
 /**
@@ -133,9 +125,9 @@ export class PostgresStore implements StorePort {
     return readAuditHead(this.pool, this.key);
   }
 
-  /** Waits for the anchor, then closes every pooled connection. */
+  /** Waits for the anchor file, then closes every pooled connection. */
   async close(): Promise<void> {
-    await this.anchor?.afterCommit();
+    await this.anchor?.settled();
     await this.pool.end();
   }
 
@@ -149,22 +141,13 @@ export class PostgresStore implements StorePort {
 }
 
 /**
- * Connects to `url` (postgres://user:password@host:5432/db, libpq query options such as
- * sslmode=require, and options=-c search_path=… for a schema of its own), refuses a database
- * that cannot hold Backstop's text, brings the schema up to date and returns the store.
+ * Connects to `url` (see createPostgresPool), refuses a database that cannot hold Backstop's
+ * text, brings the schema up to date and returns the store.
  */
 export async function openPostgresStore(url: string, opts: PostgresStoreOptions): Promise<PostgresStore> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: opts.maxConnections ?? 10,
-    types: numericTypes,
-    application_name: 'backstop',
-    idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 60_000,
-  });
-  pool.on('error', (e) => (opts.onConnectionError ? opts.onConnectionError(e) : process.emitWarning(`PostgreSQL connection: ${e.message}`)));
+  const pool = createPostgresPool(url, opts);
   try {
-    const encoding = (await pool.query('SHOW server_encoding')).rows[0] as { server_encoding: string };
-    if (encoding.server_encoding !== 'UTF8') throw new Error(`PostgreSQL: the database's encoding is ${encoding.server_encoding}; Backstop needs UTF8 (CREATE DATABASE … ENCODING 'UTF8')`);
+    await checkEncoding(pool);
     await migratePostgres(pool);
     const { key } = await schemaKey(pool);
     return new PostgresStore(pool, key, opts);

@@ -4,6 +4,8 @@
  * one read batch.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { verifyPostgresAudit } from '../../../src/adapters/postgres/audit-verify.js';
+import { createPostgresPool } from '../../../src/adapters/postgres/pool.js';
 import { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from '../../../src/adapters/postgres/postgres-store.js';
 import { TEST_AUDIT_KEY } from '../../support/audit-key.js';
 import { postgresInstalled, PostgresServer } from '../../support/postgres.js';
@@ -111,5 +113,23 @@ describe.skipIf(skip)('PostgreSQL store with several replicas', () => {
     expect(await s.verifyAudit({ anchor: head })).toEqual({ ok: true, rows: 1_003, legacy: 0, keyed: 1_003, afterAnchor: 0 });
     await s.pool.query("UPDATE audit SET details = '{\"i\":0}' WHERE seq = 1002");
     expect(await s.verifyAudit()).toMatchObject({ ok: false, rows: 1_002, brokenAt: 1_002 });
+  });
+
+  it('lets an operator verify the chain from a pool of its own while the bot keeps appending', async () => {
+    const { url } = await server.freshSchema();
+    const bot = await store(url);
+    const append = (i: number) => bot.audit.append({ at: at(i), incidentId: null, proposalId: null, actor: 'bot', action: 'step', details: { i } });
+    for (let i = 0; i < 20; i++) await append(i);
+    const anchor = await bot.auditHead();
+    const operator = createPostgresPool(url, { maxConnections: 1 });
+    try {
+      const [check] = await Promise.all([verifyPostgresAudit(operator, TEST_AUDIT_KEY, { anchor }), ...Array.from({ length: 20 }, (_, i) => append(20 + i))]);
+      expect(check).toMatchObject({ ok: true, legacy: 0 });
+      expect(check.rows).toBeGreaterThanOrEqual(20);
+      expect(await verifyPostgresAudit(operator, TEST_AUDIT_KEY, { anchor })).toEqual({ ok: true, rows: 40, legacy: 0, keyed: 40, afterAnchor: 20 });
+      await expect(verifyPostgresAudit(operator, 'another-audit-key-fedcba9876543210fedcba9876543210')).resolves.toMatchObject({ ok: false, brokenAt: 1, reason: expect.stringContaining('sealed with another key') });
+    } finally {
+      await operator.end();
+    }
   });
 });
