@@ -1,3 +1,4 @@
+import { GENESIS_HASH } from '../../../domain/audit.js';
 import type { PgMigration } from './index.js';
 
 /**
@@ -116,7 +117,7 @@ export const core: PgMigration = {
       hash TEXT NOT NULL,
       at TEXT
     );
-    INSERT INTO audit_chain (rows, seq, hash, at) VALUES (0, 0, '${'0'.repeat(64)}', NULL);
+    INSERT INTO audit_chain (rows, seq, hash, at) VALUES (0, 0, '${GENESIS_HASH}', NULL);
 
     -- Messages written in the transaction of the change they report; only a stream's oldest
     -- unsent row may be sent. Ids are in commit order: every enqueue holds the store's write lock.
