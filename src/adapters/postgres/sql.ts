@@ -31,10 +31,6 @@ export const numericTypes: pg.CustomTypesConfig = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-/** The SQLSTATE of a server error, if `e` is one. */
-export function sqlState(e: unknown): string | undefined {
-  return e instanceof pg.DatabaseError ? e.code : undefined;
-}
 
 /**
  * A pooled connection for one unit of work. While it is checked out its errors (the server
