@@ -198,11 +198,11 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, alertmanagerAuth: env.ALERTMANAGER_AUTH, genericSecret: env.GENERIC_WEBHOOK_SECRET, pagerDutySecret: env.PAGERDUTY_WEBHOOK_SECRET, deployToken: env.DEPLOY_TOKEN, slack: receiver instanceof HTTPReceiver ? slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, clock, seen, onRefuse: (reason) => log.warn({ reason }, 'refused a Slack request') }, receiver.requestListener) : undefined, mounts });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(env.PORT, env.HOST, () => resolve());
+    server.listen(env.PORT, env.HOST ?? '0.0.0.0', () => resolve());
   });
   if (socketMode) await app.start();
   const port = (server.address() as AddressInfo).port;
-  const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;
+  const host = !env.HOST || env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;
 
   await recover(deps);
   drainer.kick();

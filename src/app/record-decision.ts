@@ -1,4 +1,5 @@
-import { checkApprover, type ApproverPolicy, type OnCallFacts } from '../domain/approval.js';
+import { checkApprover, type ApproverCheck, type ApproverPolicy, type OnCallFacts } from '../domain/approval.js';
+import type { Proposal } from '../domain/proposal.js';
 import type { Said } from '../domain/said.js';
 import type { Deps } from './deps.js';
 import { applyTransition } from './apply-transition.js';
@@ -36,15 +37,7 @@ export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<
     }));
     return { ok: false, code: 'wrong_message', message: ['This button does not belong to that proposal; use the buttons on the proposal message itself.'] };
   }
-  const members = new Map<string, string[]>();
-  for (const g of svc.approvers.groups) {
-    try {
-      members.set(g, await deps.directory.groupMembers(g));
-    } catch (err) {
-      deps.log.warn({ err, group: g, proposalId: proposal.id }, 'cannot list user group members');
-    }
-  }
-  const check = checkApprover(req.user, proposal.requestedBy, svc.approvers, members, await onCallFacts(deps, svc.approvers, req.user, members));
+  const check = await mayDecide(deps, proposal, svc.approvers, req.user);
   if (!check.ok) {
     await deps.store.tx((r) => recordStep(deps, r, {
       incidentId: proposal.incidentId, proposalId: proposal.id, actor: req.user,
@@ -69,6 +62,22 @@ export async function recordDecision(deps: Deps, req: DecisionRequest): Promise<
       ? `Your approval completed the quorum: rolling back ${p.service} to ${p.toVersion}.`
       : `Approval recorded (${p.approvals.length}/${p.requiredApprovals}).`;
   return { ok: true, message: [message] };
+}
+
+/**
+ * Whether `user` may approve or reject this proposal (users, user groups, PagerDuty on-call; never
+ * the requester). Asked before a Reject modal opens too, so nobody types a reason for nothing.
+ */
+export async function mayDecide(deps: Deps, proposal: Proposal, approvers: ApproverPolicy, user: string): Promise<ApproverCheck> {
+  const members = new Map<string, string[]>();
+  for (const g of approvers.groups) {
+    try {
+      members.set(g, await deps.directory.groupMembers(g));
+    } catch (err) {
+      deps.log.warn({ err, group: g, proposalId: proposal.id }, 'cannot list user group members');
+    }
+  }
+  return checkApprover(user, proposal.requestedBy, approvers, members, await onCallFacts(deps, approvers, user, members));
 }
 
 /** Asks PagerDuty who is on call only when the cheaper rules did not already decide. */

@@ -9,7 +9,8 @@ export const envSchema = z.object({
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'an app-level token starts with "xapp-" (needed only for Socket Mode)').optional(),
   SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'the Web API base URL, e.g. https://slack.com/api/' }).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Listen address; unset: every interface for the real bot, loopback only for the sandbox. */
+  HOST: z.string().optional(),
   BACKSTOP_DB: z.string().default('backstop.db'),
   /** PostgreSQL for the shared state of several replicas; unset: the SQLite file BACKSTOP_DB. */
   BACKSTOP_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a PostgreSQL URL such as postgres://backstop:…@db:5432/backstop').optional(),

@@ -45,6 +45,10 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+export function isLoopback(address: string | undefined): boolean {
+  return address === '::1' || /^(::ffff:)?127\./.test(address ?? '');
+}
+
 export function createConsole(opts: ConsoleOptions): RequestListener {
   const { emulator } = opts;
   const closedViews = new Set<string>();
@@ -184,6 +188,8 @@ export function createConsole(opts: ConsoleOptions): RequestListener {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const handler = api[`${req.method} ${path}`];
+    // The console API signs Slack requests as any user: only this machine may use it.
+    if (handler && !isLoopback(req.socket.remoteAddress)) return json(res, 403, { error: 'forbidden', message: 'the sandbox console API answers only requests from this machine (loopback)' });
     if (handler) {
       handler(req, res).catch((err: unknown) => {
         if (!res.headersSent) json(res, 502, { error: 'bot_unreachable', message: err instanceof Error ? err.message : String(err) });

@@ -45,6 +45,8 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
   const generatedToken = (opts.env.ALERTMANAGER_TOKEN || opts.env.ALERTMANAGER_AUTH === 'none') ? undefined : randomBytes(16).toString('hex');
   const env: Env = {
     ...opts.env,
+    // The sandbox approves as anyone: it stays on this machine unless HOST says otherwise.
+    HOST: opts.env.HOST ?? '127.0.0.1',
     BACKSTOP_AUDIT_KEY: sandboxAuditKey(opts.env, opts.log),
     SLACK_BOT_TOKEN: 'xoxb-backstop-emulator',
     SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),

@@ -289,6 +289,11 @@ describe('reject', () => {
     registry.promote('fraud-scorer', 'v43', { actor: 'ci', reason: 'release' });
     await slack.command(users.mallory, incidentChannel, 'rollback fraud-scorer second regression');
     const msg = await emu.waitFor(() => emu.messages(incidentChannel.id, { topLevel: true }).filter((m) => m.text.startsWith('Rollback proposal')).at(1), 5000, 'second proposal');
+    // Someone who may not reject gets no modal to type a reason into, and is told why at once.
+    const viewsBefore = emu.views().length;
+    await slack.click(users.mallory, incidentChannel, msg, ACTION_REJECT);
+    await emu.waitFor(() => emu.ephemerals(users.mallory.id).find((e) => e.text.startsWith('Not rejected')), 5000, 'mallory refused before a modal');
+    expect(emu.views()).toHaveLength(viewsBefore);
     await slack.click(users.bob, incidentChannel, msg, ACTION_REJECT);
     const opened = await emu.waitFor(() => emu.views().at(-1), 5000, 'reject modal');
     const proposalId = String(opened.view.private_metadata);

@@ -3,24 +3,38 @@
  * /metrics and runs `/backstop drill <scenario>` like a real deployment does.
  */
 import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config/env.js';
 import { loadPolicyFile } from '../../src/config/policy.js';
 import { createLogger } from '../../src/log/logger.js';
+import { isLoopback } from '../../src/sandbox/console-server.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'backstop-sbx-'));
-  const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: join(dir, 'backstop.db') });
+  // No HOST: the sandbox must choose loopback by itself.
+  const env = parseEnv({ PORT: '0', BACKSTOP_DB: join(dir, 'backstop.db') });
   if (!env.ok) throw new Error(JSON.stringify(env.problems));
   const policy = loadPolicyFile('manifests/policy.sandbox.yaml');
   if (!policy.ok) throw new Error(JSON.stringify(policy.problems));
   sandbox = await startSandbox({ env: env.env, policy: { ...policy.policy, postmortemDir: join(dir, 'postmortems') }, log: createLogger({ level: 'silent' }) });
 });
 afterAll(() => sandbox?.stop());
+
+describe('the sandbox stays on this machine', () => {
+  it('listens on loopback unless HOST says otherwise', () => {
+    expect((sandbox.bot.server.address() as AddressInfo).address).toBe('127.0.0.1');
+  });
+
+  it('answers its console API only from loopback addresses', () => {
+    for (const a of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '127.1.2.3']) expect(isLoopback(a)).toBe(true);
+    for (const a of ['10.0.0.5', '192.168.1.20', '::ffff:10.1.1.1', '2001:db8::1', undefined]) expect(isLoopback(a)).toBe(false);
+  });
+});
 
 describe('the sandbox is composed like production', () => {
   it('serves /metrics in the Prometheus text format', async () => {

@@ -4,7 +4,7 @@ import { said } from '../../domain/said.js';
 import { mrkdwn } from '../views/mrkdwn.js';
 import type { App, BlockAction, ButtonAction, ViewSubmitAction } from '@slack/bolt';
 import type { Deps } from '../../app/deps.js';
-import { recordDecision } from '../../app/record-decision.js';
+import { mayDecide, recordDecision } from '../../app/record-decision.js';
 import { rollForward, stopAutomatic } from '../../app/stop-and-break-glass.js';
 import { ACTION_APPROVE, ACTION_REJECT, ACTION_REJECT_REASON, ACTION_ROLL_FORWARD, ACTION_STOP, BLOCK_REJECT_REASON, VIEW_REJECT } from '../ids.js';
 import { rejectModal } from '../views/reject-modal.js';
@@ -31,6 +31,13 @@ export function registerActions(app: App, deps: Deps): void {
     }
     if (!proposal || proposal.state !== 'pending') {
       if (channel) await tell(deps, channel, body.user.id, `Nothing to reject: the proposal is ${proposal?.state ?? 'unknown'}.`, body.message?.ts, action.value);
+      return;
+    }
+    // The approver rule first: a modal for someone who may not reject would only waste their time.
+    const approvers = deps.service(proposal.service)?.approvers;
+    const check = approvers ? await mayDecide(deps, proposal, approvers, body.user.id) : undefined;
+    if (!check?.ok) {
+      if (channel) await tell(deps, channel, body.user.id, mrkdwn(check ? said`Not rejected: ${check.message}` : ['Not rejected: the service is no longer in the policy.']), messageTs, proposal.id);
       return;
     }
     await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(proposal) });
