@@ -40,6 +40,8 @@ import { staticSliSource } from './sli/static-source.js';
 import { openDb, type Db } from './store/db.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { openPostgresStore } from './adapters/postgres/postgres-store.js';
+import { PostgresLeaseStore } from './adapters/postgres/lease.js';
+import { Leadership, replicaId, systemTimers } from './app/leadership.js';
 import type { StorePort } from './ports/store.js';
 import { Store } from './store/store.js';
 import { FolderPostmortems } from './adapters/postmortem-files.js';
@@ -117,6 +119,9 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     ? await openPostgresStore(env.BACKSTOP_DATABASE_URL, { auditKey: env.BACKSTOP_AUDIT_KEY, auditHead: env.BACKSTOP_AUDIT_HEAD ?? null, onAuditHeadError: (err, file) => log.warn({ err, file }, 'audit head not written'), onConnectionError: (err) => log.warn({ err }, 'PostgreSQL connection failed') })
     : undefined;
   const store: StorePort = pg ?? new SqliteStore(sqlite);
+  // Several replicas on PostgreSQL take turns at timed work through a lease (see Leadership).
+  const replica = replicaId();
+  const leadership = pg ? new Leadership({ store: new PostgresLeaseStore(pg.pool), holder: replica, ttlMs: env.BACKSTOP_LEASE_TTL, timers: systemTimers(), log }) : undefined;
 
   const socketMode = Boolean(env.SLACK_APP_TOKEN);
   const receiver = socketMode
@@ -204,20 +209,52 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const port = (server.address() as AddressInfo).port;
   const host = !env.HOST || env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;
 
-  await recover(deps);
-  drainer.kick();
-  // Automatic rollbacks fire at their due time; the sweep is only a safety net for a lost timer.
-  await autoTimers.armPending();
-  const sweep = setInterval(() => {
-    tasks.run('sweep', async () => {
-      await autoExecuteDue(deps);
-      await expireProposals(deps);
-      await seen.forgetBefore(new Date(clock.now().getTime() - 15 * 60_000).toISOString());
+  // Timed work (recovery, the outbox, automatic rollbacks, expiry, analysis) runs on one replica:
+  // the leader when several share PostgreSQL, this process when it is alone on SQLite.
+  let sweep: NodeJS.Timeout | undefined;
+  let outboxPoll: NodeJS.Timeout | undefined;
+  const startTimedWork = async () => {
+    drainer.resume();
+    await recover(deps);
+    // Automatic rollbacks fire at their due time; the sweep is only a safety net for a lost timer.
+    await autoTimers.armPending();
+    sweep = setInterval(() => {
+      tasks.run('sweep', async () => {
+        await autoExecuteDue(deps);
+        await expireProposals(deps);
+        await seen.forgetBefore(new Date(clock.now().getTime() - 15 * 60_000).toISOString());
+      });
+    }, opts.sweepIntervalMs ?? 15_000);
+    sweep.unref();
+    // Another replica's steps reach the shared outbox without kicking this drainer.
+    if (leadership) {
+      outboxPoll = setInterval(() => drainer.kick(), 250);
+      outboxPoll.unref();
+    }
+    // Continuous analysis, each service on its own interval.
+    analysis.start();
+  };
+  const stopTimedWork = () => {
+    if (sweep) clearInterval(sweep);
+    if (outboxPoll) clearInterval(outboxPoll);
+    analysis.stop();
+    autoTimers.stop();
+    drainer.stop();
+  };
+  if (leadership) {
+    drainer.stop();
+    leadership.onGained(async (term) => {
+      log.info({ replica: replica, fencing: term.fencing }, 'leading: timed work starts here');
+      await startTimedWork();
     });
-  }, opts.sweepIntervalMs ?? 15_000);
-  sweep.unref();
-  // Continuous analysis, each service on its own interval.
-  analysis.start();
+    leadership.onLost((reason) => {
+      log.warn({ replica: replica, reason }, 'no longer leading: timed work stops here');
+      stopTimedWork();
+    });
+    leadership.start();
+  } else {
+    await startTimedWork();
+  }
   log.info({ port, socketMode, services: Object.keys(policy.services) }, 'backstop ready');
 
   return {
@@ -235,9 +272,8 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     },
     async stop() {
       await drills?.stop();
-      clearInterval(sweep);
-      analysis.stop();
-      autoTimers.stop();
+      await leadership?.stop();
+      stopTimedWork();
       await tasks.idle();
       drainer.stop();
       // A send in flight finishes (or fails) before the database closes under it.

@@ -24,7 +24,9 @@ export class AnalysisScheduler {
 
   constructor(private readonly deps: Deps) {}
 
+  /** Arms every service's timer; after `stop()` it may start again (a replica that regained leadership). */
   start(): void {
+    this.stopped = false;
     const now = this.deps.clock.now().getTime();
     for (const name of Object.keys(this.deps.policy.services)) {
       const d = this.deps.service(name)?.decision;

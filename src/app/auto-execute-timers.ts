@@ -14,6 +14,7 @@ export class AutoExecuteTimers {
 
   /** Re-arms every pending automatic proposal from the store (start-up, failover). */
   async armPending(): Promise<void> {
+    this.stopped = false;
     for (const p of await this.deps.store.proposals.inState('pending')) {
       if (p.automatic && p.autoExecuteAt) this.arm(p.id, new Date(p.autoExecuteAt));
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHECKPOINTS } from '../ports/checkpoint.js';
+import { durationSchema } from './duration.js';
 import { formatPath, type ConfigProblem } from './policy.js';
 
 /** Environment variables, validated once at start-up; nothing else reads process.env. */
@@ -14,6 +15,8 @@ export const envSchema = z.object({
   BACKSTOP_DB: z.string().default('backstop.db'),
   /** PostgreSQL for the shared state of several replicas; unset: the SQLite file BACKSTOP_DB. */
   BACKSTOP_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a PostgreSQL URL such as postgres://backstop:…@db:5432/backstop').optional(),
+  /** How long a replica's lease on timed work holds without renewal (several replicas only). */
+  BACKSTOP_LEASE_TTL: durationSchema.default(15_000),
   BACKSTOP_CONFIG: z.string().optional(),
   /** Seals the audit trail; never stored in the database. */
   BACKSTOP_AUDIT_KEY: z.string().min(32, 'the audit key must be at least 32 characters: make one with `openssl rand -hex 32`').optional(),

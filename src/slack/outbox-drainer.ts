@@ -58,6 +58,12 @@ export class OutboxDrainer {
     if (this.timer) clearTimeout(this.timer);
   }
 
+  /** Sends again after `stop()`: a replica that regained leadership drains the shared outbox. */
+  resume(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
   private async drain(): Promise<void> {
     const { store, clock, log } = this.deps;
     for (;;) {

@@ -1,4 +1,5 @@
 import { core } from './001-core.js';
+import { leases } from './002-leases.js';
 
 export interface PgMigration {
   version: number;
@@ -7,4 +8,4 @@ export interface PgMigration {
 }
 
 /** Append-only: a released migration is never edited, only followed by a new one. */
-export const pgMigrations: readonly PgMigration[] = [core];
+export const pgMigrations: readonly PgMigration[] = [core, leases];
