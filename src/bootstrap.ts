@@ -193,14 +193,16 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
 
   const seen = store.seen;
   // /metrics reads the database at scrape time, and the analysis lag from the scheduler.
-  const mounts = { ...(opts.metrics === false ? {} : { '/metrics': createMetrics({ db, analysisLag: () => analysis.lag() }).listener }), ...opts.mounts };
+  const mounts = { ...(opts.metrics === false ? {} : { '/metrics': createMetrics({ db, analysisLag: () => analysis.lag(), leader: () => ({ replica, leading: leadership ? leadership.isLeader() : true }) }).listener }), ...opts.mounts };
   // Game-day drills: scheduled from the policy, and `/backstop drill` wherever a drills channel is known.
   const drillsConfig = opts.drills === false ? undefined : (opts.drills ?? policy.drills);
   const drills = drillsConfig && opts.drillWiring
     ? startDrillScheduler({ config: drillsConfig, incidents: store.incidents, chat: deps.chat, clock, log, ...opts.drillWiring({ config: drillsConfig, reportDb: db, logger: log }) })
     : undefined;
   deps.drills = drills;
-  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, alertmanagerAuth: env.ALERTMANAGER_AUTH, genericSecret: env.GENERIC_WEBHOOK_SECRET, pagerDutySecret: env.PAGERDUTY_WEBHOOK_SECRET, deployToken: env.DEPLOY_TOKEN, slack: receiver instanceof HTTPReceiver ? slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, clock, seen, onRefuse: (reason) => log.warn({ reason }, 'refused a Slack request') }, receiver.requestListener) : undefined, mounts });
+  const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, alertmanagerAuth: env.ALERTMANAGER_AUTH, genericSecret: env.GENERIC_WEBHOOK_SECRET, pagerDutySecret: env.PAGERDUTY_WEBHOOK_SECRET, deployToken: env.DEPLOY_TOKEN, slack: receiver instanceof HTTPReceiver ? slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, clock, seen, onRefuse: (reason) => log.warn({ reason }, 'refused a Slack request') }, receiver.requestListener) : undefined, mounts,
+    // A follower is ready too (it takes alerts and clicks); the answer says which one leads.
+    readiness: async () => ({ leadership: leadership ? (leadership.isLeader() ? 'ok (leading timed work)' : 'ok (follower)') : 'ok (single replica)' }) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.PORT, env.HOST ?? '0.0.0.0', () => resolve());

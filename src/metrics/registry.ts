@@ -14,6 +14,7 @@
  *   backstop_drill_last_time_to_safety_seconds{scenario}  gauge
  *   backstop_analysis_lag_seconds{service}    gauge      how late the last analysis pass started
  *   backstop_analysis_skipped_total{service}  gauge      passes skipped by an overrunning pass
+ *   backstop_leader{replica}                  gauge      1 on the replica that runs timed work
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -26,6 +27,8 @@ export interface MetricsOptions {
   processMetrics?: boolean;
   /** Per-service analysis lag, read at scrape time (the running bot's scheduler). */
   analysisLag?: () => readonly { service: string; lagMs: number; skipped: number }[];
+  /** Whether this replica leads timed work (always, alone on SQLite). */
+  leader?: () => { replica: string; leading: boolean };
 }
 
 export interface BackstopMetrics {
@@ -177,6 +180,20 @@ export function createMetrics(opts: MetricsOptions): BackstopMetrics {
     },
   });
 
+  const leader = opts.leader;
+  if (leader) {
+    new Gauge({
+      name: 'backstop_leader',
+      help: '1 on the replica that runs timed work (analysis, automatic rollbacks, expiry, the Slack outbox), else 0.',
+      labelNames: ['replica'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const l = leader();
+        this.set({ replica: l.replica }, l.leading ? 1 : 0);
+      },
+    });
+  }
   const lag = opts.analysisLag;
   if (lag) {
     new Gauge({

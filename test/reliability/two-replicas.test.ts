@@ -111,6 +111,15 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
 const proposals = async () => (await pg.query(`SELECT id, state FROM ${schema}.proposals`)).rows as { id: string; state: string }[];
 
 describe('two replicas on one PostgreSQL', () => {
+  it('has exactly one leader, and says which in /readyz and /metrics', async () => {
+    const ready = await Promise.all(bots.map(async (b) => (await (await fetch(`${b.url}/readyz`)).json()) as { ok: boolean; checks: { leadership: string } }));
+    expect(ready.every((r) => r.ok)).toBe(true);
+    expect(ready.filter((r) => r.checks.leadership.includes('leading'))).toHaveLength(1);
+    expect(ready.filter((r) => r.checks.leadership.includes('follower'))).toHaveLength(1);
+    const leading = await Promise.all(bots.map(async (b) => /backstop_leader\{replica="[^"]+"\} 1/.test(await (await fetch(`${b.url}/metrics`)).text())));
+    expect(leading.filter(Boolean)).toHaveLength(1);
+  });
+
   it('makes one proposal from an alert the Alertmanager HA pair delivers to both replicas at once', async () => {
     const answers = await Promise.all(bots.map((b) => fetch(`${b.url}/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${AM_TOKEN}`, 'content-type': 'application/json' }, body: delivery() })));
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
