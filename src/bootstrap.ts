@@ -184,10 +184,12 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     await pg?.close();
     throw new StartupError(broken);
   }
-  const drainer = new OutboxDrainer(deps, opts.pacing ?? SLACK_PACING);
-  const autoTimers = new AutoExecuteTimers(deps);
+  // Every timed callback asks first: a paused leader that wakes past its lease acts on nothing.
+  const mayAct = () => !leadership || leadership.isLeader();
+  const drainer = new OutboxDrainer(deps, opts.pacing ?? SLACK_PACING, mayAct);
+  const autoTimers = new AutoExecuteTimers(deps, mayAct);
   deps.armAutoExecute = (id, at) => autoTimers.arm(id, at);
-  const analysis = new AnalysisScheduler(deps);
+  const analysis = new AnalysisScheduler(deps, mayAct);
   registerActions(app, deps);
   registerCommands(app, deps);
 
@@ -221,6 +223,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     // Automatic rollbacks fire at their due time; the sweep is only a safety net for a lost timer.
     await autoTimers.armPending();
     sweep = setInterval(() => {
+      if (!mayAct()) return;
       tasks.run('sweep', async () => {
         await autoExecuteDue(deps);
         await expireProposals(deps);
@@ -230,7 +233,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     sweep.unref();
     // Another replica's steps reach the shared outbox without kicking this drainer.
     if (leadership) {
-      outboxPoll = setInterval(() => drainer.kick(), 250);
+      outboxPoll = setInterval(() => mayAct() && drainer.kick(), 250);
       outboxPoll.unref();
     }
     // Continuous analysis, each service on its own interval.

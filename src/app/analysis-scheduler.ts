@@ -22,7 +22,8 @@ export class AnalysisScheduler {
   private readonly stats = new Map<string, AnalysisLag>();
   private stopped = false;
 
-  constructor(private readonly deps: Deps) {}
+  /** `mayAct`: asked as each timer fires; a replica that lost its lease (or was paused past it) does nothing. */
+  constructor(private readonly deps: Deps, private readonly mayAct: () => boolean = () => true) {}
 
   /** Arms every service's timer; after `stop()` it may start again (a replica that regained leadership). */
   start(): void {
@@ -50,6 +51,7 @@ export class AnalysisScheduler {
   private arm(service: string, due: number): void {
     if (this.stopped) return;
     this.cancels.set(service, this.deps.clock.at(new Date(due), () => {
+      if (!this.mayAct()) return;
       this.deps.tasks.run(`analyze ${service}`, () => this.run(service, due));
     }));
   }

@@ -10,7 +10,8 @@ export class AutoExecuteTimers {
   private readonly timers = new Map<string, () => void>();
   private stopped = false;
 
-  constructor(private readonly deps: Deps) {}
+  /** `mayAct`: asked as each timer fires, so a replica that lost its lease runs nothing. */
+  constructor(private readonly deps: Deps, private readonly mayAct: () => boolean = () => true) {}
 
   /** Re-arms every pending automatic proposal from the store (start-up, failover). */
   async armPending(): Promise<void> {
@@ -25,7 +26,7 @@ export class AutoExecuteTimers {
     this.timers.get(proposalId)?.();
     this.timers.set(proposalId, this.deps.clock.at(at, () => {
       this.timers.delete(proposalId);
-      if (!this.stopped) this.deps.tasks.run('automatic rollbacks due', () => autoExecuteDue(this.deps));
+      if (!this.stopped && this.mayAct()) this.deps.tasks.run('automatic rollbacks due', () => autoExecuteDue(this.deps));
     }));
   }
 

@@ -30,7 +30,12 @@ export class OutboxDrainer {
   /** Token bucket per channel: tokens left and when they were counted. */
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(private readonly deps: Omit<Deps, 'kickOutbox'>, private readonly opts: DrainerOptions = SLACK_PACING) {}
+  constructor(
+    private readonly deps: Omit<Deps, 'kickOutbox'>,
+    private readonly opts: DrainerOptions = SLACK_PACING,
+    /** Asked before each message: a replica that lost its lease (or woke from a pause past it) sends nothing. */
+    private readonly mayAct: () => boolean = () => true,
+  ) {}
 
   kick(): void {
     if (this.stopped) return;
@@ -67,7 +72,7 @@ export class OutboxDrainer {
   private async drain(): Promise<void> {
     const { store, clock, log } = this.deps;
     for (;;) {
-      if (this.stopped) return;
+      if (this.stopped || !this.mayAct()) return;
       const now = clock.now().getTime();
       let wake = Infinity;
       let item: OutboxItem | undefined;
