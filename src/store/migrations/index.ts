@@ -6,6 +6,7 @@ import { drills } from './005-drills.js';
 import { keyedAudit } from './006-keyed-audit.js';
 import { proposalVerification } from './007-proposal-verification.js';
 import { measurementCollecting } from './008-measurement-collecting.js';
+import { leases } from './009-leases.js';
 
 export interface Migration {
   version: number;
@@ -14,4 +15,4 @@ export interface Migration {
 }
 
 /** Append-only: a released migration is never edited, only followed by a new one. */
-export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit, proposalVerification, measurementCollecting];
+export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit, proposalVerification, measurementCollecting, leases];
