@@ -20,6 +20,9 @@ const USAGE = `usage:
                                  --create to make BACKSTOP_DB if it does not exist)
   backstop drill <scenario>      run a game-day drill headless against the local Slack emulator
   backstop drill report|list     recent drills and their trend; shipped scenarios
+  backstop migrate-store --from FILE [--to URL]
+                                 copy a SQLite database's shared state into an empty PostgreSQL schema
+                                 (--to or BACKSTOP_DATABASE_URL) in one transaction, then verify its audit chain
   backstop backtest --policy FILE --service NAME --deploy-at ISO (--series FILE | --from ISO --to ISO)
                                  replay recorded SLI data through the bot's analysis: what it would have done`;
 
@@ -69,6 +72,7 @@ export function run(argv: string[], env: Record<string, string | undefined>, out
     }
   }
   if (group === 'backtest') { void import('../backtest/cli.js').then((m) => m.runBacktestCli(argv.slice(1), out, err)); return 0; }
+  if (group === 'migrate-store') { void import('./migrate-store.js').then((m) => m.runMigrateStoreCli(argv.slice(1), env, out, err)); return 0; }
   if (group === 'drill') { void import('./drill.js').then((m) => m.runDrillCli(argv.slice(1), env, out, err)); return 0; }
   err(USAGE);
   return 2;
