@@ -16,7 +16,7 @@ import { composeDeps } from './compose-deps.js';
 import type { Deps } from './app/deps.js';
 import { missingSecrets } from './config/secrets.js';
 import { createHttpServer } from './http/server.js';
-import { startDrillScheduler, type DrillsConfig } from './drills/scheduler.js';
+import { nodeCronSchedule, startDrillScheduler, type DrillsConfig } from './drills/scheduler.js';
 import type { DrillWiring } from './drills/drill-wiring.js';
 import { createMetrics } from './metrics/registry.js';
 import { PagerDutyClient } from './pagerduty/client.js';
@@ -199,7 +199,11 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   // Game-day drills: scheduled from the policy, and `/backstop drill` wherever a drills channel is known.
   const drillsConfig = opts.drills === false ? undefined : (opts.drills ?? policy.drills);
   const drills = drillsConfig && opts.drillWiring
-    ? startDrillScheduler({ config: drillsConfig, incidents: store.incidents, chat: deps.chat, clock, log, ...opts.drillWiring({ config: drillsConfig, reportDb: db, logger: log }) })
+    ? startDrillScheduler({
+      config: drillsConfig, incidents: store.incidents, chat: deps.chat, clock, log, ...opts.drillWiring({ config: drillsConfig, reportDb: db, logger: log }),
+      // Scheduled drills are timed work: only the leader runs a tick (a person's /backstop drill runs anywhere).
+      cron: (expression, tick, options) => nodeCronSchedule(expression, () => (mayAct() ? tick() : Promise.resolve()), options),
+    })
     : undefined;
   deps.drills = drills;
   const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, alertmanagerAuth: env.ALERTMANAGER_AUTH, genericSecret: env.GENERIC_WEBHOOK_SECRET, pagerDutySecret: env.PAGERDUTY_WEBHOOK_SECRET, deployToken: env.DEPLOY_TOKEN, slack: receiver instanceof HTTPReceiver ? slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, clock, seen, onRefuse: (reason) => log.warn({ reason }, 'refused a Slack request') }, receiver.requestListener) : undefined, mounts,
