@@ -107,7 +107,12 @@ export type HostConfig =
   | { kind: 'bolt'; apiUrl: string }
   | { kind: 'http'; apiUrl: string }
   /** The Slack emulator, in a process of its own so its work competes neither with the bot's event loop nor the load generator's. */
-  | { kind: 'slack' };
+  | { kind: 'slack' }
+  /**
+   * A PostgreSQL server (test/support/postgres.ts) for the PostgreSQL figures. Its own process group:
+   * it stops the server when the runner goes away however that happens (failure, Ctrl-C, kill).
+   */
+  | { kind: 'postgres' };
 
 /** What to mint for one click: the trigger id and response_url Slack would put in it. */
 export interface MintRequest {
@@ -120,7 +125,11 @@ export type HostRequest =
   | { id: number; cmd: 'settle' | 'stats' | 'stop' | 'clock' }
   | { id: number; cmd: 'mint'; args: MintRequest }
   /** Resolves once the emulator has seen no API call for `ms`. */
-  | { id: number; cmd: 'quiet'; args: { ms: number } };
+  | { id: number; cmd: 'quiet'; args: { ms: number } }
+  /** PostgreSQL host: a new empty schema, and a URL confined to it. */
+  | { id: number; cmd: 'schema' }
+  /** PostgreSQL host: SQL as the superuser; replies with the rows. */
+  | { id: number; cmd: 'sql'; args: { text: string; values?: unknown[] } };
 
 export type HostMessage =
   | { type: 'ready'; url: string; readyMs: number }

@@ -1,7 +1,8 @@
 /**
  * One server in its own process, so its memory is its own and its work never waits on another's
  * event loop: the real Backstop (`startBackstop`), a bare Bolt app whose only listener acks, a
- * bare `node:http` server that reads the body and answers 200, or the Slack emulator. Started by
+ * bare `node:http` server that reads the body and answers 200, the Slack emulator, or a PostgreSQL
+ * server (test/support/postgres.ts) for Backstop's PostgreSQL store. Started by
  * `run.ts` with the path of its configuration (JSON) in BENCH_HOST; talks back over IPC.
  */
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { createLogger } from '../../src/log/logger.js';
 import type { RollbackAdapter } from '../../src/ports/rollback-adapter.js';
 import { SlackEmulator, type ChangeEvent } from '../../src/sandbox/slack-emulator.js';
 import { ACTION_APPROVE } from '../../src/slack/ids.js';
+import { PostgresServer } from '../support/postgres.js';
 import { BOT_TOKEN, SIGNING_SECRET, seedWorkspace, type HostConfig, type HostMessage, type HostRequest, type HostStats } from './common.js';
 
 const send = (m: HostMessage) => process.send?.(m);
@@ -122,6 +124,25 @@ async function startSlackHost(): Promise<{ url: string; emu: SlackEmulator; stop
   return { url: emu.url, emu, stop: () => emu.stop() };
 }
 
+/**
+ * A PostgreSQL server of its own (initdb in a temporary directory, a free loopback port). It is
+ * stopped, and its directory removed, on `stop`, when the runner disconnects (it finished, failed,
+ * was interrupted or killed) and on SIGINT/SIGTERM/SIGHUP; the runner starts this host in a process
+ * group of its own so that Ctrl-C reaches the runner, not this host or the server.
+ */
+async function startPostgresHost(): Promise<{ url: string; server: PostgresServer; stop(): Promise<void> }> {
+  const server = await PostgresServer.start();
+  // test/support/children.ts answers a signal by SIGKILLing the server (a test worker has no time
+  // for more); here there is time for a proper stop, which also removes the data directory.
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= server.stop());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.once(signal, () => void stop().finally(() => process.exit(1)));
+  }
+  return { url: server.url(), server, stop };
+}
+
 function quiet(emu: SlackEmulator, ms: number): Promise<void> {
   return new Promise((resolveQuiet) => {
     let timer = setTimeout(done, ms);
@@ -144,14 +165,29 @@ async function main(): Promise<void> {
   setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 100).unref();
-  // The runner went away (finished or crashed): so do we.
-  process.on('disconnect', () => process.exit(0));
+  let pgServer: PostgresServer | undefined;
+  let stop: () => Promise<void> = async () => undefined;
+  // The runner went away (finished or crashed): so do we, stopping a PostgreSQL server first.
+  process.on('disconnect', () => {
+    if (cfg.kind !== 'postgres') process.exit(0);
+    // Still starting: stopped as soon as it has started (below).
+    if (pgServer) void stop().finally(() => process.exit(0));
+  });
   const t0 = performance.now();
   let bot: Backstop | undefined;
   let emu: SlackEmulator | undefined;
-  let stop: () => Promise<void>;
   let url: string;
-  if (cfg.kind === 'backstop') {
+  if (cfg.kind === 'postgres') {
+    const started = await startPostgresHost();
+    pgServer = started.server;
+    url = started.url;
+    stop = started.stop;
+    // The runner left while the server was starting.
+    if (!process.connected) {
+      await stop();
+      process.exit(0);
+    }
+  } else if (cfg.kind === 'backstop') {
     const started = await startBackstopHost(cfg);
     bot = started.bot;
     url = started.url;
@@ -181,6 +217,8 @@ async function main(): Promise<void> {
         const e = emu;
         value = users.map((u) => ({ triggerId: e.triggerId(u), responseUrl: e.responseUrl(channel, u, { messageTs }) }));
       }
+      if (raw.cmd === 'schema' && pgServer) value = await pgServer.freshSchema();
+      if (raw.cmd === 'sql' && pgServer) value = (await pgServer.query(raw.args.text, raw.args.values)).rows;
       if (raw.cmd === 'stop') await stop();
       // Exiting (rather than waiting for the loop to drain) also writes the --cpu-prof profile.
       process.send?.({ type: 'reply', id: raw.id, value } satisfies HostMessage, () => {

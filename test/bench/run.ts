@@ -3,13 +3,19 @@
  * the baselines it is compared with in the same run. Prints a table (markdown, ready for the
  * README) and writes bench-results/latest.json.
  *
- *   npm run bench                 # everything, about two and a half minutes
+ *   npm run bench                 # everything, about three minutes
  *   npm run bench -- --profile    # also write a CPU profile of every Backstop process to bench-results/profiles/
  *   npm run bench -- --only=1,2   # only those figures
+ *   npm run bench -- --only=1,1pg,2,2pg   # ack and intake on SQLite and on PostgreSQL (`pg` = 1pg,2pg)
+ *
+ * Figures 1pg and 2pg are figures 1 and 2 with Backstop on the PostgreSQL store
+ * (BACKSTOP_DATABASE_URL), against a server the runner starts (test/support/postgres.ts, in a host
+ * process of its own) with a fresh schema per figure; skipped, and said so, when PostgreSQL is not
+ * installed.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os';
+import { constants as osConstants, cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { get } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -19,6 +25,7 @@ import type { SlackMessage } from '../../src/sandbox/slack-emulator.js';
 import { ACTION_APPROVE } from '../../src/slack/ids.js';
 import { buildBlockActionsBody, slackFormHeaders } from '../../src/slack/signing.js';
 import { openDb } from '../../src/store/db.js';
+import { postgresBinDir, postgresInstalled } from '../support/postgres.js';
 import { AM_TOKEN, APPROVERS, BOT_TOKEN, SERVICE_COUNT, SIGNING_SECRET, STORM, alertmanagerBody, policyYaml, seedRegistry, service, type HostConfig, type HostMessage, type HostRequest, type HostStats, type MintRequest } from './common.js';
 import { Client, closedLoop, latency, type Latency, type ThroughputResult } from './load.js';
 import { seedPastIncidents, type SeedCounts } from './seed.js';
@@ -29,7 +36,7 @@ const OUT = join(ROOT, 'bench-results');
 const PROFILE = process.argv.includes('--profile');
 /** `--only=1,2`: just those figures (a profile of one figure is easier to read). */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const wanted = (figure: string) => !ONLY || ONLY.includes(figure);
+const wanted = (figure: string) => !ONLY || ONLY.includes(figure) || (figure.endsWith('pg') && ONLY.includes('pg'));
 /** Databases, policies, logs, host configurations and the compiled build; removed when the runner exits, however it exits. */
 const WORK = mkdtempSync(join(tmpdir(), 'backstop-bench-'));
 
@@ -77,7 +84,9 @@ class Host {
     const cfgFile = join(WORK, `host-${label}.json`);
     writeFileSync(cfgFile, JSON.stringify(cfg));
     const t0 = performance.now();
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, BENCH_HOST: cfgFile }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The PostgreSQL host gets a process group of its own: Ctrl-C ends the runner, and the host, seeing
+    // the runner gone, stops the server properly instead of dying with it.
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, BENCH_HOST: cfgFile }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: cfg.kind === 'postgres' });
     const host = new Host(child, label);
     // A host that fails or dies fails whatever waits on it, instead of leaving the run hanging.
     const fail = (err: Error) => {
@@ -119,7 +128,8 @@ class Host {
     });
   }
 
-  call(cmd: 'settle' | 'stats' | 'stop' | 'clock'): Promise<unknown>;
+  call(cmd: 'settle' | 'stats' | 'stop' | 'clock' | 'schema'): Promise<unknown>;
+  call(cmd: 'sql', args: { text: string; values?: unknown[] }): Promise<unknown>;
   call(cmd: 'mint', args: MintRequest): Promise<unknown>;
   call(cmd: 'quiet', args: { ms: number }): Promise<unknown>;
   call(cmd: HostRequest['cmd'], args?: unknown): Promise<unknown> {
@@ -161,6 +171,8 @@ class Host {
   }
 
   async stop(): Promise<void> {
+    // Already gone (it failed): nothing would answer.
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((r) => this.child.once('exit', r));
     this.stopping = true;
     await this.call('stop');
@@ -388,15 +400,26 @@ interface Accounting {
   ok: boolean;
 }
 
-/** Every alert of every 200 answer must be a row, and reported as new exactly once. */
-function account(dbFile: string, runs: Intake[]): Accounting {
+/** Every alert of every 200 answer must be a row (`rows`: the storm's rows in the store), and reported as new exactly once. */
+function accountFor(rows: number, runs: Intake[]): Accounting {
   const sent = runs.reduce((n, r) => n + r.requests * ALERTS_PER_PAYLOAD, 0);
   const failed = runs.reduce((n, r) => n + r.failed, 0);
   const reportedNew = runs.reduce((n, r) => n + r.replies.reduce((m, b) => m + Number((JSON.parse(b) as { new?: number }).new ?? 0), 0), 0);
+  return { sent, reportedNew, rows, ok: failed === 0 && rows === sent && reportedNew === sent };
+}
+
+/** The same, counting rows in a SQLite file. */
+function account(dbFile: string, runs: Intake[]): Accounting {
   const db = new Database(dbFile, { readonly: true });
   const rows = db.prepare('SELECT count(*) FROM alerts WHERE service = ?').pluck().get(STORM.service) as number;
   db.close();
-  return { sent, reportedNew, rows, ok: failed === 0 && rows === sent && reportedNew === sent };
+  return accountFor(rows, runs);
+}
+
+/** The same, counting rows in a PostgreSQL schema (asked of the PostgreSQL host). */
+async function accountPostgres(pg: Host, schema: string, runs: Intake[]): Promise<Accounting> {
+  const rows = (await pg.call('sql', { text: `SELECT count(*)::int AS n FROM ${schema}.alerts WHERE service = $1`, values: [STORM.service] })) as { n: number }[];
+  return accountFor(rows[0]!.n, runs);
 }
 
 async function intakePair(backstop: Host, bare: Host, seconds: number): Promise<{ backstop: Intake; warmup: Intake; bare: Intake }> {
@@ -425,6 +448,9 @@ process.on('exit', () => {
   for (const c of spawned) c.kill('SIGKILL');
   rmSync(WORK, { recursive: true, force: true });
 });
+// Ctrl-C or a kill ends the runner through 'exit' (above); the hosts see it gone and end too, the
+// PostgreSQL host after stopping its server.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => process.exit(128 + osConstants.signals[signal]));
 
 /** Any HTTP answer (or only a 200, for /healthz) from `url`. */
 function answers(url: string, okOnly: boolean): Promise<boolean> {
@@ -526,6 +552,12 @@ async function machineBusy(ms = 1000): Promise<number> {
   return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
 }
 
+/** The server the PostgreSQL figures ran against: its version and the settings that matter for write speed. */
+async function postgresDetails(pg: Host): Promise<Record<string, unknown>> {
+  const rows = (await pg.call('sql', { text: `SELECT version() AS version, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit, current_setting('full_page_writes') AS full_page_writes, current_setting('shared_buffers') AS shared_buffers` })) as Record<string, string>[];
+  return { ...rows[0], url: pg.url, connection: 'TCP over loopback, on the same machine as Backstop and the load' };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // ---------------------------------------------------------------------------------------------
@@ -573,6 +605,8 @@ async function main(): Promise<void> {
   // Figures 1–4 need a service per sample; the growth runs and cold start use a policy no larger than they need.
   const ackFirst = WARMUP + PROPOSAL_SAMPLES;
   if (ackFirst + ACK_WARMUP_ROUNDS + ACK_ROUNDS > SERVICE_COUNT) throw new Error('raise SERVICE_COUNT in common.ts: the workspace has too few services for these sample counts');
+  // Fresh proposals for the click storms (one per round, the warm-up rounds included); each store gets its own.
+  const ackServices = Array.from({ length: ACK_WARMUP_ROUNDS + ACK_ROUNDS }, (_, k) => ackFirst + k);
   const mainPolicy = policyYaml(join(work, 'postmortems'), ackFirst + ACK_WARMUP_ROUNDS + ACK_ROUNDS, (i) => i >= ackFirst);
   const growthServices = WARMUP + GROWTH_SAMPLES;
   const growthPolicy = policyYaml(join(work, 'postmortems'), growthServices);
@@ -608,6 +642,7 @@ async function main(): Promise<void> {
   // ---- The empty database: figures 1–4 ---------------------------------------------------------
   let fig2: Awaited<ReturnType<typeof intakePair>> | undefined;
   let fig3: Awaited<ReturnType<typeof proposalLatency>> | undefined;
+  let fig1: Awaited<ReturnType<typeof ackLatency>> | undefined;
   if (['1', '2', '3', '4'].some(wanted)) {
     log('figures 1–4: Backstop on an empty database…');
     const main = newDb('empty', 0);
@@ -632,10 +667,8 @@ async function main(): Promise<void> {
     }
 
     if (wanted('1')) {
-      // Fresh proposals for the click storms (one per round, the warm-up rounds included).
-      const ackServices = Array.from({ length: ACK_WARMUP_ROUNDS + ACK_ROUNDS }, (_, k) => ackFirst + k);
       const ackProposals = (await proposalLatency(backstop, ws, ackServices, 0)).messages;
-      const fig1 = await ackLatency(backstop, bolt, ws, ackProposals);
+      fig1 = await ackLatency(backstop, bolt, ws, ackProposals);
       const ratio = fig1.backstop.p99 / fig1.bolt.p99;
       figures.push({ id: '1', name: `ack, ${CLICKS} concurrent clicks, p50`, unit: 'ms', backstop: fig1.backstop.p50, baseline: fig1.bolt.p50, baselineName: 'bare Bolt', ratio: fig1.backstop.p50 / fig1.bolt.p50, target: '', met: null });
       figures.push({ id: '1', name: `ack, ${CLICKS} concurrent clicks, p99`, unit: 'ms', backstop: fig1.backstop.p99, baseline: fig1.bolt.p99, baselineName: 'bare Bolt', ratio, target: 'ratio ≤ 1.5', met: ratio <= 1.5, detail: { backstop: fig1.backstop, baseline: fig1.bolt } });
@@ -659,6 +692,64 @@ async function main(): Promise<void> {
     }
     details.emptyDbStats = await backstop.stats();
     await backstop.stop();
+  }
+
+  // ---- The PostgreSQL store: figures 1 and 2 again, as 1pg and 2pg ------------------------------
+  const notes: string[] = [];
+  if (wanted('1pg') || wanted('2pg')) {
+    if (!postgresInstalled()) {
+      const why = `PostgreSQL is not installed (no postgres and initdb in ${postgresBinDir() ?? '/usr/lib/postgresql/<major>/bin or `pg_config --bindir`'}; Debian: apt-get install postgresql, or set BACKSTOP_PG_BIN)`;
+      notes.push(`figures 1pg and 2pg (Backstop on PostgreSQL) skipped: ${why}`);
+      details.postgres = { skipped: why };
+      log(`figures 1pg, 2pg skipped: ${why}`);
+    } else {
+      log('figures 1pg, 2pg: Backstop on the PostgreSQL store…');
+      const pgHost = await Host.start('postgres', { kind: 'postgres' });
+      try {
+        details.postgres = await postgresDetails(pgHost);
+        /** Backstop with its shared state in a fresh schema; its SQLite file keeps only the replica's own things (the embedded registry). */
+        const onPostgres = async (label: string) => {
+          const { schema, url } = (await pgHost.call('schema')) as { schema: string; url: string };
+          const own = newDb(label, 0);
+          const host = await Host.start(label, { kind: 'backstop', env: { ...env(own.file), BACKSTOP_DATABASE_URL: url }, policyYaml: mainPolicy, logFile: join(work, `${label}.log`) });
+          return { host, schema };
+        };
+
+        if (wanted('1pg')) {
+          const { host } = await onPostgres('backstop-pg-ack');
+          const ackProposals = (await proposalLatency(host, ws, ackServices, 0)).messages;
+          const r = await ackLatency(host, bolt, ws, ackProposals);
+          const ratio = r.backstop.p99 / r.bolt.p99;
+          figures.push({ id: '1pg', name: `ack, ${CLICKS} concurrent clicks, p50, on PostgreSQL`, unit: 'ms', backstop: r.backstop.p50, baseline: r.bolt.p50, baselineName: 'bare Bolt', ratio: r.backstop.p50 / r.bolt.p50, target: '', met: null });
+          figures.push({ id: '1pg', name: `ack, ${CLICKS} concurrent clicks, p99, on PostgreSQL`, unit: 'ms', backstop: r.backstop.p99, baseline: r.bolt.p99, baselineName: 'bare Bolt', ratio, target: 'ratio ≤ 1.5', met: ratio <= 1.5, detail: { backstop: r.backstop, baseline: r.bolt, sqliteP99: fig1?.backstop.p99 ?? null } });
+          const vs = fig1 ? ` (SQLite ${fig1.backstop.p99.toFixed(1)} ms)` : '';
+          log(`  ack on PostgreSQL: Backstop p99 ${r.backstop.p99.toFixed(1)} ms${vs}, bare Bolt p99 ${r.bolt.p99.toFixed(1)} ms`);
+          details.postgresAckStats = await host.stats();
+          await host.stop();
+        }
+
+        if (wanted('2pg')) {
+          const { host, schema } = await onPostgres('backstop-pg-intake');
+          const r = await intakePair(host, bare, 4);
+          await host.settle();
+          const acc = await accountPostgres(pgHost, schema, [r.warmup, r.backstop]);
+          const ratio = r.backstop.alertsPerSecond / r.bare.alertsPerSecond;
+          figures.push({
+            id: '2pg', name: `alert intake (${ALERTS_PER_PAYLOAD}/payload, ${INTAKE_CONCURRENCY} in flight), on PostgreSQL`, unit: 'alerts/s', backstop: r.backstop.alertsPerSecond, baseline: r.bare.alertsPerSecond,
+            baselineName: r.bare.clientCpu > 0.85 ? 'bare node:http; client-bound' : 'bare node:http',
+            ratio, target: '≥ 2,000/s and ratio ≥ 0.5', met: r.backstop.alertsPerSecond >= 2000 && ratio >= 0.5,
+            detail: { backstop: { ...r.backstop, replies: undefined }, baseline: { ...r.bare, replies: undefined }, sqliteAlertsPerSecond: fig2?.backstop.alertsPerSecond ?? null },
+          });
+          figures.push({ id: '2pg', name: 'alerts accounted for (rows in PostgreSQL / sent)', unit: 'alerts', backstop: acc.rows, baseline: acc.sent, baselineName: 'sent', ratio: acc.rows / acc.sent, target: 'all, each reported new once', met: acc.ok, detail: { ...acc, schema } });
+          const vs = fig2 ? ` (SQLite ${Math.round(fig2.backstop.alertsPerSecond)})` : '';
+          log(`  intake on PostgreSQL: ${Math.round(r.backstop.alertsPerSecond)} alerts/s${vs} vs ${Math.round(r.bare.alertsPerSecond)} bare; accounted ${acc.rows}/${acc.sent}`);
+          details.postgresIntakeStats = await host.stats();
+          await host.stop();
+        }
+      } finally {
+        await pgHost.stop();
+      }
+    }
   }
 
   // ---- Growth: the same with past incidents ----------------------------------------------------
@@ -771,17 +862,18 @@ async function main(): Promise<void> {
   await slack.stop();
 
   // ---- Report ----------------------------------------------------------------------------------
-  const order = ['1', '2', '3', '4', '5'];
+  const order = ['1', '1pg', '2', '2pg', '3', '4', '5'];
   figures.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const machine: Record<string, unknown> = { nproc: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memTotalGiB: +(totalmem() / 2 ** 30).toFixed(1), memFreeGiB: +(freemem() / 2 ** 30).toFixed(1), node: process.version, platform: `${process.platform} ${process.arch}` };
   const seconds = (performance.now() - began) / 1000;
   const busyAfter = await machineBusy();
   Object.assign(machine, { busyBefore: +busyBefore.toFixed(3), busyAfter: +busyAfter.toFixed(3), loadavg: loadavg().map((x) => +x.toFixed(2)) });
-  const result = { date: new Date().toISOString(), seconds: +seconds.toFixed(1), machine, figures, details };
+  const result = { date: new Date().toISOString(), seconds: +seconds.toFixed(1), machine, figures, notes, details };
   writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
 
   const md = table(figures);
   console.log(`\n${md}\n`);
+  for (const note of notes) console.log(`note: ${note}\n`);
   const checked = figures.filter((f) => f.met !== null);
   console.log(`targets met: ${checked.filter((f) => f.met).length}/${checked.length}`);
   for (const f of checked.filter((x) => !x.met)) console.log(`  missed: ${f.id} ${f.name} — ${fmt(f.backstop, f.unit)} ${f.unit}, target ${f.target}${f.target.includes('ratio') ? ` (ratio ${f.ratio.toFixed(2)})` : ''}`);
