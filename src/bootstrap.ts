@@ -195,7 +195,10 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
 
   const seen = store.seen;
   // /metrics reads the database at scrape time, and the analysis lag from the scheduler.
-  const mounts = { ...(opts.metrics === false ? {} : { '/metrics': createMetrics({ db, analysisLag: () => analysis.lag(), leader: () => ({ replica, leading: leadership ? leadership.isLeader() : true }) }).listener }), ...opts.mounts };
+  const mounts = { ...(opts.metrics === false ? {} : { '/metrics': createMetrics({
+    db, analysisLag: () => analysis.lag(), leader: () => ({ replica, leading: leadership ? leadership.isLeader() : true }),
+    ...(pg ? { shared: async (sql: string) => (await pg.pool.query(sql)).rows as unknown[] } : {}),
+  }).listener }), ...opts.mounts };
   // Game-day drills: scheduled from the policy, and `/backstop drill` wherever a drills channel is known.
   const drillsConfig = opts.drills === false ? undefined : (opts.drills ?? policy.drills);
   const drills = drillsConfig && opts.drillWiring

@@ -27,6 +27,11 @@ export interface MetricsOptions {
   processMetrics?: boolean;
   /** Per-service analysis lag, read at scrape time (the running bot's scheduler). */
   analysisLag?: () => readonly { service: string; lagMs: number; skipped: number }[];
+  /**
+   * Queries the shared state (proposals, incidents, audit, outbox) when it is not in `db`: with
+   * several replicas it is PostgreSQL's. Drill reports are this replica's own, in `db`.
+   */
+  shared?: (sql: string) => Promise<unknown[]>;
   /** Whether this replica leads timed work (always, alone on SQLite). */
   leader?: () => { replica: string; leading: boolean };
 }
@@ -50,12 +55,13 @@ const seconds = (from: string | null, to: string | null): number | null => {
 
 export function createMetrics(opts: MetricsOptions): BackstopMetrics {
   const { db } = opts;
+  const shared = opts.shared ?? (async (sql: string) => db.prepare(sql).all());
   const registry = new Registry();
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'backstop_' });
 
   const hasTable = (name: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-  const proposals = () => db.prepare(`SELECT p.service, p.state, p.decided_at, p.executed_at, i.opened_at
-    FROM proposals p JOIN incidents i ON i.id = p.incident_id`).all().map((r) => proposalRow.parse(r));
+  const proposals = async () => (await shared(`SELECT p.service, p.state, p.decided_at, p.executed_at, i.opened_at
+    FROM proposals p JOIN incidents i ON i.id = p.incident_id`)).map((r) => proposalRow.parse(r));
 
   new Histogram({
     name: 'backstop_rollback_duration_seconds',
@@ -63,9 +69,9 @@ export function createMetrics(opts: MetricsOptions): BackstopMetrics {
     labelNames: ['service'],
     buckets: [0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800],
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
-      for (const p of proposals()) {
+      for (const p of await proposals()) {
         const s = seconds(p.decided_at, p.executed_at);
         if (s !== null) this.observe({ service: p.service }, s);
       }
@@ -78,9 +84,9 @@ export function createMetrics(opts: MetricsOptions): BackstopMetrics {
     labelNames: ['service'],
     buckets: [1, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200],
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
-      for (const p of proposals()) {
+      for (const p of await proposals()) {
         const s = seconds(p.opened_at, p.executed_at);
         if (s !== null) this.observe({ service: p.service }, s);
       }
@@ -92,9 +98,9 @@ export function createMetrics(opts: MetricsOptions): BackstopMetrics {
     help: 'Rollbacks executed (result="success") or whose execution failed (result="failure").',
     labelNames: ['service', 'result'],
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
-      for (const p of proposals()) {
+      for (const p of await proposals()) {
         if (p.executed_at) this.inc({ service: p.service, result: 'success' });
         else if (p.state === 'failed') this.inc({ service: p.service, result: 'failure' });
       }
@@ -106,9 +112,9 @@ export function createMetrics(opts: MetricsOptions): BackstopMetrics {
     help: 'Rollbacks after which the SLIs did not recover (proposals ending not_recovered).',
     labelNames: ['service'],
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
-      for (const p of proposals()) if (p.state === 'not_recovered') this.inc({ service: p.service });
+      for (const p of await proposals()) if (p.state === 'not_recovered') this.inc({ service: p.service });
     },
   });
 
@@ -117,11 +123,11 @@ export function createMetrics(opts: MetricsOptions): BackstopMetrics {
     help: 'Audit trail rows by action.',
     labelNames: ['service', 'action'],
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
-      const rows = db.prepare(`SELECT coalesce(i.service, p.service, '') AS service, a.action AS label, count(*) AS n
+      const rows = await shared(`SELECT coalesce(i.service, p.service, '') AS service, a.action AS label, count(*) AS n
         FROM audit a LEFT JOIN incidents i ON i.id = a.incident_id LEFT JOIN proposals p ON p.id = a.proposal_id
-        GROUP BY 1, 2`).all();
+        GROUP BY 1, 2`);
       for (const r of rows.map((x) => countRow.parse(x))) this.inc({ service: r.service, action: r.label }, r.n);
     },
   });
@@ -131,11 +137,11 @@ export function createMetrics(opts: MetricsOptions): BackstopMetrics {
     help: 'Messages delivered to the paging system (PagerDuty notes and resolutions).',
     labelNames: ['service', 'kind'],
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
-      const rows = db.prepare(`SELECT coalesce(i.service, '') AS service, o.kind AS label, count(*) AS n
+      const rows = await shared(`SELECT coalesce(i.service, '') AS service, o.kind AS label, count(*) AS n
         FROM outbox o LEFT JOIN incidents i ON i.id = o.incident_id
-        WHERE o.kind IN ('pagerduty_note', 'pagerduty_resolve') AND o.sent_at IS NOT NULL GROUP BY 1, 2`).all();
+        WHERE o.kind IN ('pagerduty_note', 'pagerduty_resolve') AND o.sent_at IS NOT NULL GROUP BY 1, 2`);
       for (const r of rows.map((x) => countRow.parse(x))) this.inc({ service: r.service, kind: r.label === 'pagerduty_note' ? 'note' : 'resolve' }, r.n);
     },
   });
