@@ -53,6 +53,12 @@ export function run(argv: string[], env: Record<string, string | undefined>, out
     return 0;
   }
   if (group === 'audit') {
+    // Several replicas keep the chain in PostgreSQL: check it there.
+    if (env.BACKSTOP_DATABASE_URL) {
+      const url = env.BACKSTOP_DATABASE_URL;
+      void import('./audit-postgres.js').then((m) => m.runAuditPostgresCli(argv.slice(1), { url, key: env.BACKSTOP_AUDIT_KEY, headFile: env.BACKSTOP_AUDIT_HEAD || undefined }, out, err));
+      return 0;
+    }
     return runAuditCommand(argv.slice(1), { dbFile: dbFile(), key: env.BACKSTOP_AUDIT_KEY, headFile: env.BACKSTOP_AUDIT_HEAD || undefined, out, err });
   }
   if (group === 'registry') {

@@ -3,7 +3,7 @@
  * an alert delivered to both makes one proposal, and a hundred approve clicks split across both
  * replicas (with Slack's retries sent to the other one) execute the rollback exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ const CHANNEL = { id: 'C0REPLICAS', name: 'replicas' };
 
 let pg: PostgresServer;
 let schema: string;
+let databaseUrl: string;
 let emu: SlackEmulator;
 let target: WebhookTarget;
 const bots: { url: string; child: ChildProcess }[] = [];
@@ -60,7 +61,7 @@ beforeAll(async () => {
   pg = await PostgresServer.start();
   const fresh = await pg.freshSchema();
   schema = fresh.schema;
-  const databaseUrl = fresh.url;
+  databaseUrl = fresh.url;
   emu = await startEmulator();
   emu.addChannel({ id: CHANNEL.id, name: CHANNEL.name, members: Object.values(USERS).map((u) => u.id) });
   target = await new WebhookTarget(SECRET, new Set(['r1', 'r2']), { current: 'r2', lastGood: 'r1' }).start();
@@ -157,4 +158,19 @@ describe('two replicas on one PostgreSQL', () => {
     expect(thread.filter((t) => t.includes('Verified'))).toHaveLength(1);
     expect(thread.filter((t) => t.includes('Executing rollback'))).toHaveLength(1);
   }, 90_000);
+
+  it('audit verify checks the shared chain in PostgreSQL, and catches an edited row', async () => {
+    const cli = (): { status: number | null; stdout: string; stderr: string } => spawnSync(process.execPath, ['bin/backstop.js', 'audit', 'verify'], {
+      encoding: 'utf8', timeout: 30_000,
+      env: { ...process.env, BACKSTOP_DATABASE_URL: databaseUrl, BACKSTOP_AUDIT_KEY: TEST_AUDIT_KEY, BACKSTOP_AUDIT_HEAD: '' },
+    });
+    const good = cli();
+    expect(good.stderr).not.toContain('BROKEN');
+    expect(good.status).toBe(0);
+    expect(good.stdout).toMatch(/audit chain ok: \d+ row\(s\) verified in PostgreSQL/);
+    await pg.query(`UPDATE ${schema}.audit SET actor = 'U0MALLORY' WHERE seq = (SELECT min(seq) FROM ${schema}.audit WHERE action = 'proposal.approved_by')`);
+    const bad = cli();
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('audit chain BROKEN');
+  }, 60_000);
 });
