@@ -29,6 +29,11 @@ export class RecordingChat implements Chat {
     this.posts.push({ at: this.clock.now().toISOString(), channel: msg.channel, text: msg.text, update: true });
   }
 
+  async findPosted(): Promise<undefined> {
+    // A replay never dies between posting and recording it: nothing is ever half sent.
+    return undefined;
+  }
+
   async postEphemeral(): Promise<void> {
     // Nobody clicks in a replay, so nobody is answered privately.
   }

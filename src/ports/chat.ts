@@ -1,10 +1,31 @@
 import type { KnownBlock } from '@slack/types';
 
+/** Slack message metadata (event_type, event_payload), read back with `include_all_metadata`. */
+export interface ChatMetadata {
+  event_type: string;
+  event_payload: Record<string, string | number | boolean>;
+}
+
+/** The metadata event the outbox tags its messages with, carrying the outbox item's id. */
+export const OUTBOX_EVENT_TYPE = 'backstop_outbox';
+
+export function outboxMetadata(outboxId: number): ChatMetadata {
+  return { event_type: OUTBOX_EVENT_TYPE, event_payload: { outbox_id: outboxId } };
+}
+
+/** Whether `metadata` (as Slack returns it on a message) names outbox item `outboxId`. */
+export function isOutboxMetadata(metadata: unknown, outboxId: number): boolean {
+  const m = metadata as { event_type?: unknown; event_payload?: { outbox_id?: unknown } } | null | undefined;
+  return m?.event_type === OUTBOX_EVENT_TYPE && m.event_payload?.outbox_id !== undefined && Number(m.event_payload.outbox_id) === outboxId;
+}
+
 export interface ChatMessage {
   channel: string;
   text: string;
   blocks?: KnownBlock[];
   threadTs?: string;
+  /** Posted with the message (chat.postMessage only). */
+  metadata?: ChatMetadata;
 }
 
 /**
@@ -29,6 +50,12 @@ export class ChatError extends Error {
 export interface Chat {
   post(msg: ChatMessage): Promise<{ channel: string; ts: string }>;
   update(msg: ChatMessage & { ts: string }): Promise<void>;
+  /**
+   * The message outbox item `outboxId` was posted as (tagged with `outboxMetadata`), among the
+   * recent messages of the thread `threadTs` or, without one, the channel's top level; `since`
+   * bounds how far back to look (the item was not posted before it).
+   */
+  findPosted(channel: string, threadTs: string | undefined, outboxId: number, opts?: { since?: Date }): Promise<{ ts: string } | undefined>;
   postEphemeral(msg: ChatMessage & { user: string }): Promise<void>;
   /** Finds or creates a channel by name, invites `members` (so they see it and its ephemerals), returns its id. */
   ensureChannel(name: string, members: readonly string[]): Promise<string>;

@@ -103,6 +103,8 @@ export interface OutboxItem {
   attempts: number;
   priority: number;
   nextAttemptAt: string;
+  /** When the item was first handed to Slack (absent until then): unsent, it may be in Slack already. */
+  sendingSince?: string;
 }
 
 export interface OutboxQueue {
@@ -110,6 +112,12 @@ export interface OutboxQueue {
   enqueue(kind: OutboxKind, target: { channelId?: string | null; proposalId?: string | null; incidentId?: string | null }, body: OutboxPayload, now: string, priority?: OutboxPriority): Promise<number>;
   /** The oldest unsent item of every stream, most urgent first. */
   heads(): Promise<OutboxItem[]>;
+  /**
+   * Records, before a message is posted, that it is in flight (the first such time is kept). An
+   * item still unsent with this mark may have reached Slack before the sender died: the next
+   * sender looks for it there before posting it again.
+   */
+  markSending(id: number, now: string): Promise<void>;
   markSent(id: number, now: string): Promise<void>;
   markProposalUpdatesSent(proposalId: string, uptoId: number, now: string): Promise<void>;
   laterProposalUpdate(proposalId: string, afterId: number): Promise<number | undefined>;

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { ChatError, type Chat, type ChatMessage } from '../ports/chat.js';
+import { ChatError, isOutboxMetadata, type Chat, type ChatMessage } from '../ports/chat.js';
 
 /** The Web API client's error shapes, read here and nowhere else. */
 function slackErrorOf(err: unknown): string | undefined {
@@ -29,18 +29,46 @@ async function call<T>(what: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Messages per page, and pages at most, read when looking for a posted outbox item. */
+const FIND_PAGE = 200;
+const FIND_PAGES = 10;
+
+/** A Slack timestamp (`seconds.micros`) for a time. */
+function slackTs(at: Date): string {
+  return (at.getTime() / 1000).toFixed(6);
+}
+
 /** The Chat port over Slack's Web API. */
 export class SlackChat implements Chat {
   constructor(private readonly client: WebClient) {}
 
   async post(msg: ChatMessage): Promise<{ channel: string; ts: string }> {
-    const res = await call('chat.postMessage', () => this.client.chat.postMessage({ channel: msg.channel, text: msg.text, blocks: msg.blocks, thread_ts: msg.threadTs, unfurl_links: false }));
+    const res = await call('chat.postMessage', () => this.client.chat.postMessage({
+      channel: msg.channel, text: msg.text, blocks: msg.blocks, thread_ts: msg.threadTs, unfurl_links: false, ...(msg.metadata ? { metadata: msg.metadata } : {}),
+    }));
     if (!res.ts || !res.channel) throw new ChatError('unavailable', 'chat.postMessage returned no ts');
     return { channel: res.channel, ts: res.ts };
   }
 
   async update(msg: ChatMessage & { ts: string }): Promise<void> {
     await call('chat.update', () => this.client.chat.update({ channel: msg.channel, ts: msg.ts, text: msg.text, blocks: msg.blocks }));
+  }
+
+  async findPosted(channel: string, threadTs: string | undefined, outboxId: number, opts: { since?: Date } = {}): Promise<{ ts: string } | undefined> {
+    // Slack returns message metadata only when asked; `oldest` keeps the scan to what was posted since.
+    const window = { channel, include_all_metadata: true, limit: FIND_PAGE, ...(opts.since ? { oldest: slackTs(opts.since), inclusive: true } : {}) };
+    let cursor: string | undefined;
+    for (let page = 0; page < FIND_PAGES; page++) {
+      const at = cursor ? { cursor } : {};
+      const res = threadTs
+        ? await call('conversations.replies', () => this.client.conversations.replies({ ...window, ts: threadTs, ...at }))
+        : await call('conversations.history', () => this.client.conversations.history({ ...window, ...at }));
+      const found = res.messages?.find((m) => isOutboxMetadata(m.metadata, outboxId));
+      if (found?.ts) return { ts: found.ts };
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return undefined;
+    }
+    return undefined;
   }
 
   async postEphemeral(msg: ChatMessage & { user: string }): Promise<void> {

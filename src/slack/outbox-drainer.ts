@@ -1,10 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import type { Deps } from '../app/deps.js';
-import { ChatError } from '../ports/chat.js';
+import { ChatError, outboxMetadata, type ChatMessage } from '../ports/chat.js';
 import type { OutboxItem } from '../ports/store.js';
 import { stepMessage } from './views/step-message.js';
 
 const MAX_BACKOFF_MS = 60_000;
+/** How far before an item's in-flight mark its message is looked for: Slack's clock is not ours. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface DrainerOptions {
   /** Minimum spacing of messages in one channel once its burst is used (Slack: about 1 s). */
@@ -20,6 +22,11 @@ export const SLACK_PACING: DrainerOptions = { channelIntervalMs: 1000, channelBu
  * stream first, paced per channel. A failure backs off that stream only and keeps the item;
  * a 429 waits Retry-After. Nothing is dropped, and a slow Slack never holds up a rollback
  * (its state and audit rows committed before the message was queued).
+ *
+ * Exactly once across crashes and failovers: an item is marked in flight before it is posted, and
+ * posted with its outbox id as Slack message metadata. One still in flight when its sender died
+ * (or whose post failed without a clear answer) is first looked for in Slack; found, it is marked
+ * sent (a proposal's message ts recorded) without posting it again.
  */
 export class OutboxDrainer {
   private running: Promise<void> | null = null;
@@ -90,7 +97,6 @@ export class OutboxDrainer {
       }
       try {
         await this.send(item);
-        this.deps.checkpoint?.('posting');
         this.take(item.channelId, clock.now().getTime());
         await store.outbox.markSent(item.id, clock.now().toISOString());
       } catch (err) {
@@ -163,14 +169,14 @@ export class OutboxDrainer {
     const { text, blocks } = item.payload.step ? stepMessage(item.payload.step) : { text: item.payload.text, blocks: item.payload.blocks as KnownBlock[] | undefined };
     if (item.kind === 'post') {
       if (!item.channelId) return;
-      await chat.post({ channel: item.channelId, text, blocks });
+      await this.postOnce(item, { channel: item.channelId, text, blocks });
       return;
     }
     const proposal = item.proposalId ? await store.proposals.get(item.proposalId) : undefined;
     if (!proposal) return;
     if (item.kind === 'thread') {
       if (!proposal.messageTs) throw new Error('proposal message not posted yet');
-      await chat.post({ channel: proposal.channelId, threadTs: proposal.messageTs, text, blocks });
+      await this.postOnce(item, { channel: proposal.channelId, threadTs: proposal.messageTs, text, blocks });
       return;
     }
     // update_proposal: render the latest state once, however many updates are queued.
@@ -181,10 +187,42 @@ export class OutboxDrainer {
     if (proposal.messageTs) {
       await chat.update({ channel: proposal.channelId, ts: proposal.messageTs, text: view.text, blocks: viewBlocks });
     } else {
-      const posted = await chat.post({ channel: proposal.channelId, text: view.text, blocks: viewBlocks });
+      const posted = await this.postOnce(item, { channel: proposal.channelId, text: view.text, blocks: viewBlocks });
       await store.proposals.setMessageTs(proposal.id, posted.ts);
+      // Found from an earlier attempt, it shows the state of then: show the latest.
+      if (posted.found) await chat.update({ channel: proposal.channelId, ts: posted.ts, text: view.text, blocks: viewBlocks });
     }
     await store.outbox.markProposalUpdatesSent(proposal.id, latest, clock.now().toISOString());
+  }
+
+  /**
+   * Posts the item's message unless an earlier attempt already did: an item marked in flight is
+   * looked for in Slack first (by the outbox id in the metadata of its message), and one found is
+   * not posted again. The mark is committed before the post, so a crash after Slack accepted the
+   * message leaves a trace the next sender, this process restarted or another replica, acts on.
+   */
+  private async postOnce(item: OutboxItem, msg: ChatMessage): Promise<{ ts: string; found: boolean }> {
+    const { store, chat, clock, log } = this.deps;
+    if (item.sendingSince) {
+      const since = new Date(Date.parse(item.sendingSince) - CLOCK_SKEW_MS);
+      const found = await chat.findPosted(msg.channel, msg.threadTs, item.id, { since }).catch((err: unknown) => {
+        // Slack down or pacing us: ask again later. Slack refusing to show the channel (a token
+        // without channels:history / groups:history, a public channel the bot is not in) would
+        // refuse every time: post rather than hold the thread forever, at least once as before.
+        if (!(err instanceof ChatError) || err.code !== 'refused') throw err;
+        log.warn({ outboxId: item.id, err: errorText(err) }, 'cannot look in Slack for a message that may have been sent before a restart; sending it (grant channels:history and groups:history)');
+        return undefined;
+      });
+      if (found) {
+        log.info({ outboxId: item.id, ts: found.ts }, 'slack message was posted before a restart; not posting it again');
+        return { ts: found.ts, found: true };
+      }
+    }
+    await store.outbox.markSending(item.id, clock.now().toISOString());
+    const posted = await chat.post({ ...msg, metadata: outboxMetadata(item.id) });
+    // Slack has the message; nothing says so in the store yet.
+    this.deps.checkpoint?.('posting');
+    return { ts: posted.ts, found: false };
   }
 }
 

@@ -9,7 +9,7 @@ export type { OutboxItem, OutboxKind, OutboxPayload, OutboxPriority, QueuedStep 
 const row = z.object({
   id: z.number(), kind: z.enum(['post', 'thread', 'update_proposal', 'pagerduty_note', 'pagerduty_resolve']), channel_id: z.string().nullable(),
   proposal_id: z.string().nullable(), incident_id: z.string().nullable(), payload: z.string(), attempts: z.number(),
-  priority: z.number(), next_attempt_at: z.string(),
+  priority: z.number(), next_attempt_at: z.string(), sending_since: z.string().nullish(),
 });
 const payload = z.object({
   text: z.string(),
@@ -26,6 +26,7 @@ export function toItem(r: unknown): OutboxItem {
   return {
     id: x.id, kind: x.kind, channelId: x.channel_id, proposalId: x.proposal_id, incidentId: x.incident_id,
     payload: payload.parse(JSON.parse(x.payload)), attempts: x.attempts, priority: x.priority, nextAttemptAt: x.next_attempt_at,
+    ...(x.sending_since ? { sendingSince: x.sending_since } : {}),
   };
 }
 
@@ -56,6 +57,11 @@ export class Outbox {
     return prep(this.db, `SELECT o.* FROM outbox o
       WHERE o.sent_at IS NULL AND o.id = (SELECT min(id) FROM outbox p WHERE p.stream = o.stream AND p.sent_at IS NULL)
       ORDER BY o.priority, o.id`).all().map(toItem);
+  }
+
+  /** Before the message is posted: it may be in Slack from now on, though not marked sent. */
+  markSending(id: number, now: string): void {
+    prep(this.db, 'UPDATE outbox SET sending_since = coalesce(sending_since, ?) WHERE id = ?').run(now, id);
   }
 
   markSent(id: number, now: string): void {

@@ -143,6 +143,7 @@ function repositories(s: Store, run: Run): Repositories {
     outbox: {
       enqueue: (kind, target, body, at, priority) => run(() => s.outbox.enqueue(kind, target, body, at, priority)),
       heads: () => run(() => s.outbox.heads()),
+      markSending: (id, at) => run(() => s.outbox.markSending(id, at)),
       markSent: (id, at) => run(() => s.outbox.markSent(id, at)),
       markProposalUpdatesSent: (id, upto, at) => run(() => s.outbox.markProposalUpdatesSent(id, upto, at)),
       laterProposalUpdate: (id, after) => run(() => s.outbox.laterProposalUpdate(id, after)),

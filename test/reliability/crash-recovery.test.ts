@@ -48,6 +48,9 @@ async function ready(url: string, child: ChildProcess): Promise<void> {
   throw new Error('bot did not become ready');
 }
 
+/** The audit row a step's message reports, from its footer (`audit #12 · …`). */
+const auditSeq = (blocks: unknown) => /audit #(\d+)/.exec(JSON.stringify(blocks ?? []))?.[1];
+
 const died = (child: ChildProcess) => new Promise<NodeJS.Signals | null>((resolve) => {
   if (child.exitCode !== null || child.signalCode !== null) resolve(child.signalCode);
   else child.once('exit', (_code, signal) => resolve(signal));
@@ -130,6 +133,18 @@ describe.each<[Checkpoint, string]>([
         await emu.waitFor(() => (db.prepare('SELECT count(*) FROM outbox WHERE sent_at IS NULL').pluck().get() as number) === 0, 15_000, 'outbox drained');
         const thread = emu.thread(channel.id, msg.ts).map((m) => m.text).join('\n');
         expect(thread).toContain(finalState === 'failed' ? 'restarted during execution' : 'Verified');
+        // Exactly once, in order: the thread holds each step of the proposal (an audit row with a
+        // fact) once, in the order of the trail, even a step Slack took just before the kill.
+        const proposalId = db.prepare("SELECT id FROM proposals WHERE service = 'fraud-scorer'").pluck().get() as string;
+        const facts = (db.prepare('SELECT seq, details FROM audit WHERE proposal_id = ? ORDER BY seq').all(proposalId) as { seq: number; details: string }[])
+          .filter((r) => (JSON.parse(r.details) as { fact?: unknown }).fact).map((r) => String(r.seq));
+        expect(emu.thread(channel.id, msg.ts).slice(1).map((m) => auditSeq(m.blocks))).toEqual(facts);
+        // The proposal's own message once (its ts recorded), and each top-level step once.
+        const topLevel = emu.messages(channel.id, { topLevel: true });
+        expect(topLevel.filter((m) => m.text.startsWith('Rollback proposal'))).toHaveLength(1);
+        expect(db.prepare('SELECT message_ts FROM proposals WHERE id = ?').pluck().get(proposalId)).toBe(msg.ts);
+        const topSteps = topLevel.map((m) => auditSeq(m.blocks)).filter((x) => x !== undefined);
+        expect(new Set(topSteps).size).toBe(topSteps.length);
       } finally {
         db.close();
       }

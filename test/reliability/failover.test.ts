@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresPool } from '../../src/adapters/postgres/pool.js';
 import { verifyPostgresAudit } from '../../src/adapters/postgres/audit-verify.js';
 import type { Checkpoint } from '../../src/ports/checkpoint.js';
-import type { SlackEmulator } from '../../src/sandbox/slack-emulator.js';
+import type { SlackEmulator, SlackMessage } from '../../src/sandbox/slack-emulator.js';
 import { ACTION_APPROVE } from '../../src/slack/ids.js';
 import { WebhookTarget } from '../adapters/webhook-target.js';
 import { TEST_AUDIT_KEY } from '../support/audit-key.js';
@@ -114,6 +114,8 @@ describe('failover between replicas', () => {
   it.each<[Checkpoint, string]>([
     ['approved', 'verified'],
     ['executed-unrecorded', 'verified'],
+    // Killed while sending: Slack took its first message, the outbox did not hear back.
+    ['posting', 'verified'],
   ])('a leader killed at "%s" is replaced within the TTL; the rollback ends %s, run at most once, each step posted once, the chain intact', async (checkpoint, finalState) => {
     const channel = { id: `C0FO${checkpoint.replace(/[^a-z]/g, '').toUpperCase().slice(0, 6)}`, name: `failover-${checkpoint}` };
     const c = await cluster(channel);
@@ -123,9 +125,11 @@ describe('failover between replicas', () => {
     expect(await leadership(follower)).toContain('follower');
 
     expect((await post(leader, alert(`${checkpoint.length.toString(16).padStart(2, '0')}a0b1c2d3e4f5a6`))).status).toBe(200);
-    const msg = await emu.waitFor(() => emu.messages(channel.id, { topLevel: true }).find((m) => m.text.startsWith('Rollback proposal for ranking-api')), 15_000, 'proposal');
-    const driver = new SlackDriver(emu, leader.url, SIGNING_SECRET);
-    await driver.click(USERS.alice, channel, msg, ACTION_APPROVE);
+    const isProposal = (m: SlackMessage) => m.text.startsWith('Rollback proposal for ranking-api');
+    const msg = await emu.waitFor(() => emu.messages(channel.id, { topLevel: true }).find(isProposal), 15_000, 'proposal');
+    // At "posting" the leader dies on its first message, before anyone can click; the click goes to b then.
+    const killedSending = checkpoint === 'posting';
+    if (!killedSending) await new SlackDriver(emu, leader.url, SIGNING_SECRET).click(USERS.alice, channel, msg, ACTION_APPROVE);
     const died = await until(async () => leader.child.signalCode === 'SIGKILL', 15_000, `a killed at ${checkpoint}`);
     expect(died).toBe(true);
     const killedAt = Date.now();
@@ -133,13 +137,15 @@ describe('failover between replicas', () => {
     // The follower takes the lease once the dead leader's lapses: within TTL plus one attempt interval.
     await until(async () => (await leadership(follower))?.includes('leading'), TTL_MS * 3, 'b takes over');
     expect(Date.now() - killedAt).toBeLessThan(TTL_MS + TTL_MS / 3 + 2000);
+    if (killedSending) await new SlackDriver(emu, follower.url, SIGNING_SECRET).click(USERS.alice, channel, msg, ACTION_APPROVE);
     const p = await until(async () => (await c.rows(`SELECT id, state FROM $schema.proposals`)).find((x) => x.state === finalState), 30_000, finalState);
 
     expect(target!.rollbackRequests.length).toBeLessThanOrEqual(1);
     expect(target!.moves).toBe(1);
     // Every step of the proposal reaches the thread once, in the order of the audit trail.
-    const steps = (await c.rows(`SELECT details FROM $schema.audit WHERE proposal_id = '${String(p.id)}' ORDER BY seq`))
-      .map((r) => JSON.parse(String(r.details)) as { fact?: { action: string } }).filter((d) => d.fact).length;
+    const facts = (await c.rows(`SELECT seq, details FROM $schema.audit WHERE proposal_id = '${String(p.id)}' ORDER BY seq`))
+      .filter((r) => (JSON.parse(String(r.details)) as { fact?: { action: string } }).fact).map((r) => String(r.seq));
+    const steps = facts.length;
     const thread = await emu.waitFor(() => {
       const replies = emu.thread(channel.id, msg.ts).slice(1);
       return replies.length >= steps ? replies : undefined;
@@ -148,6 +154,10 @@ describe('failover between replicas', () => {
     expect(emu.thread(channel.id, msg.ts).slice(1)).toHaveLength(thread.length);
     expect(new Set(thread.map((m) => m.text)).size).toBe(thread.length);
     expect(thread.filter((m) => m.text.includes('Verified'))).toHaveLength(1);
+    // Each step once, in the order of the audit trail (the footer names its row), and the proposal's own message once.
+    expect(thread.map((m) => /audit #(\d+)/.exec(JSON.stringify(m.blocks ?? []))?.[1])).toEqual(facts);
+    expect(emu.messages(channel.id, { topLevel: true }).filter(isProposal)).toHaveLength(1);
+    expect((await c.rows(`SELECT message_ts FROM $schema.proposals WHERE id = '${String(p.id)}'`))[0]?.message_ts).toBe(msg.ts);
 
     const pool = createPostgresPool(c.databaseUrl);
     try {

@@ -1,4 +1,4 @@
-import { ChatError, type Chat, type ChatMessage, type Directory } from '../../src/ports/chat.js';
+import { ChatError, isOutboxMetadata, type Chat, type ChatMessage, type Directory } from '../../src/ports/chat.js';
 import { validateBlocks } from '../../src/sandbox/block-kit.js';
 
 /** Every message the bot sends in tests must pass the same Block Kit validation Slack applies. */
@@ -15,6 +15,8 @@ export class FakeChat implements Chat {
   ephemerals: (ChatMessage & { user: string })[] = [];
   created: string[] = [];
   failPosts = 0;
+  /** How many times `findPosted` was asked. */
+  lookups = 0;
   private n = 0;
 
   async post(msg: ChatMessage) {
@@ -30,6 +32,12 @@ export class FakeChat implements Chat {
   async update(msg: ChatMessage & { ts: string }) {
     assertValid(msg);
     this.updates.push(msg);
+  }
+  /** Like Slack: the thread's replies (or the channel's top level) whose metadata names the item. */
+  async findPosted(channel: string, threadTs: string | undefined, outboxId: number) {
+    this.lookups++;
+    const found = this.posts.find((p) => p.channel === channel && p.threadTs === threadTs && isOutboxMetadata(p.metadata, outboxId));
+    return found ? { ts: found.ts } : undefined;
   }
   async postEphemeral(msg: ChatMessage & { user: string }) {
     assertValid(msg);

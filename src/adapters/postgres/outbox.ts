@@ -33,6 +33,10 @@ export class PgOutbox implements OutboxQueue {
       ORDER BY o.priority, o.id`)).map(toItem);
   }
 
+  async markSending(id: number, now: string): Promise<void> {
+    await this.sql.query('UPDATE outbox SET sending_since = coalesce(sending_since, $1) WHERE id = $2', [now, id]);
+  }
+
   async markSent(id: number, now: string): Promise<void> {
     await this.sql.query('UPDATE outbox SET sent_at = $1 WHERE id = $2', [now, id]);
   }

@@ -71,6 +71,7 @@ export class PostgresStore implements StorePort {
     this.outbox = {
       enqueue: (kind, target, body, now, priority) => own((r) => r.outbox.enqueue(kind, target, body, now, priority)),
       heads: () => outside.outbox.heads(),
+      markSending: (id, now) => outside.outbox.markSending(id, now),
       markSent: (id, now) => outside.outbox.markSent(id, now),
       markProposalUpdatesSent: (id, upto, now) => outside.outbox.markProposalUpdatesSent(id, upto, now),
       laterProposalUpdate: (id, after) => outside.outbox.laterProposalUpdate(id, after),

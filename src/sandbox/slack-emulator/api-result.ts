@@ -19,6 +19,8 @@ export type SlackErrorCode =
   | 'invalid_blocks_format'
   | 'invalid_form_data'
   | 'invalid_json'
+  | 'invalid_metadata_format'
+  | 'invalid_metadata_schema'
   | 'invalid_name_maxlength'
   | 'invalid_name_punctuation'
   | 'invalid_name_required'

@@ -124,6 +124,13 @@ export function withoutChannel(m: SlackMessage): Omit<SlackMessage, 'channel'> {
   return rest;
 }
 
+/** A message as `conversations.history` / `.replies` list it: metadata only when `include_all_metadata` asks. */
+export function listedMessage(m: SlackMessage, includeMetadata: boolean): Omit<SlackMessage, 'channel'> {
+  const listed = withoutChannel(m);
+  if (!includeMetadata) delete listed.metadata;
+  return listed;
+}
+
 /** The copy a `file` change event carries; its content is the stored buffer, not a copy. */
 export function fileEventCopy(f: UploadedFile): UploadedFile {
   return { ...f, channels: [...f.channels] };

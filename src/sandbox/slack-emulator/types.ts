@@ -58,6 +58,12 @@ export interface EmulatedUsergroup {
   enabled: boolean;
 }
 
+/** Slack message metadata, as `chat.postMessage` takes it and messages carry it. */
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
 export interface SlackMessage {
   type: 'message';
   subtype?: string;
@@ -72,7 +78,8 @@ export interface SlackMessage {
   blocks?: unknown[];
   attachments?: unknown[];
   files?: unknown[];
-  metadata?: unknown;
+  /** Posted with `metadata`; history and replies return it only with `include_all_metadata`. */
+  metadata?: MessageMetadata;
   thread_ts?: string;
   parent_user_id?: string;
   reply_count?: number;

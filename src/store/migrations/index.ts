@@ -7,6 +7,7 @@ import { keyedAudit } from './006-keyed-audit.js';
 import { proposalVerification } from './007-proposal-verification.js';
 import { measurementCollecting } from './008-measurement-collecting.js';
 import { leases } from './009-leases.js';
+import { outboxInFlight } from './010-outbox-in-flight.js';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,4 @@ export interface Migration {
 }
 
 /** Append-only: a released migration is never edited, only followed by a new one. */
-export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit, proposalVerification, measurementCollecting, leases];
+export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit, proposalVerification, measurementCollecting, leases, outboxInFlight];

@@ -41,6 +41,19 @@ export function describeQueues(engine: Engine): void {
       expect(await store.outbox.heads()).toEqual([expect.objectContaining({ id: a, attempts: 2, nextAttemptAt: at(90) })]);
     });
 
+    it('marks an item in flight before it is sent, keeping the first time, until it is sent', async () => {
+      const { store } = await db.fresh();
+      await seed(store);
+      const a = await store.outbox.enqueue('thread', { proposalId: 'rb-1' }, text('a'), T0);
+      expect((await store.outbox.heads())[0]?.sendingSince).toBeUndefined();
+      await store.outbox.markSending(a, at(1));
+      await store.outbox.markFailed(a, 'internal_error', at(30));
+      await store.outbox.markSending(a, at(31));
+      expect(await store.outbox.heads()).toEqual([expect.objectContaining({ id: a, sendingSince: at(1), attempts: 1 })]);
+      await store.outbox.markSent(a, at(32));
+      expect(await store.outbox.heads()).toEqual([]);
+    });
+
     it('coalesces re-renders of a proposal: one edit carries every update queued before it', async () => {
       const { store } = await db.fresh();
       await seed(store);

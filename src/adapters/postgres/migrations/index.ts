@@ -1,5 +1,6 @@
 import { core } from './001-core.js';
 import { leases } from './002-leases.js';
+import { outboxInFlight } from './003-outbox-in-flight.js';
 
 export interface PgMigration {
   version: number;
@@ -8,4 +9,4 @@ export interface PgMigration {
 }
 
 /** Append-only: a released migration is never edited, only followed by a new one. */
-export const pgMigrations: readonly PgMigration[] = [core, leases];
+export const pgMigrations: readonly PgMigration[] = [core, leases, outboxInFlight];

@@ -1,10 +1,10 @@
 /** `chat.*`: what the bot posts, edits and deletes, and the ephemerals it shows one user. */
 import { fail, type ApiResult, type Handler, type SlackErrorCode } from '../api-result.js';
-import { bool, jsonArg, str, type Args } from '../args.js';
+import { bool, isRecord, jsonArg, str, type Args } from '../args.js';
 import { isEmpty, messageContent } from '../message-content.js';
 import { addEphemeral, appendMessage, botAuthored, findThreadParent, removeMessage, withGeneratedIds } from '../messages.js';
 import { withoutChannel } from '../serialise.js';
-import type { SlackMessage } from '../types.js';
+import type { MessageMetadata, SlackMessage } from '../types.js';
 import type { ChannelState, Workspace } from '../workspace.js';
 
 export function chatMethods(ws: Workspace): Record<string, Handler> {
@@ -29,18 +29,30 @@ function postMessage(ws: Workspace, args: Args): ApiResult {
     parent = findThreadParent(channel, threadTs);
     if (!parent) return fail('thread_not_found');
   }
-  const metadata = jsonArg(args, 'metadata');
+  const parsed = messageMetadata(args);
+  if ('refused' in parsed) return parsed.refused;
+  const { metadata } = parsed;
   const message = appendMessage(
     ws,
     channel,
     {
       ...botAuthored(ws, content.text ?? '', content),
-      ...(metadata.kind === 'ok' ? { metadata: metadata.value } : {}),
+      ...(metadata ? { metadata } : {}),
       ...(parent && bool(args, 'reply_broadcast') ? { subtype: 'thread_broadcast' } : {}),
     },
     parent,
   );
   return { ok: true, channel: channel.id, ts: message.ts, message: withoutChannel(message) };
+}
+
+/** `metadata` as Slack takes it: JSON with a string `event_type` and an object `event_payload`. */
+function messageMetadata(args: Args): { metadata?: MessageMetadata } | { refused: ApiResult } {
+  const raw = jsonArg(args, 'metadata');
+  if (raw.kind === 'absent') return {};
+  if (raw.kind === 'bad' || !isRecord(raw.value)) return { refused: fail('invalid_metadata_format') };
+  const { event_type: eventType, event_payload: eventPayload } = raw.value;
+  if (typeof eventType !== 'string' || eventType === '' || !isRecord(eventPayload)) return { refused: fail('invalid_metadata_schema') };
+  return { metadata: { event_type: eventType, event_payload: structuredClone(eventPayload) } };
 }
 
 /** The bot's own message that `chat.update` / `chat.delete` name, or Slack's error for why not. */

@@ -2,7 +2,7 @@
 import { fail, type ApiResult, type Handler } from '../api-result.js';
 import { bool, idList, paginate, str, type Args } from '../args.js';
 import { findThreadParent, isTopLevel, threadOf } from '../messages.js';
-import { channelObject, channelSnapshot, withoutChannel } from '../serialise.js';
+import { channelObject, channelSnapshot, listedMessage } from '../serialise.js';
 import type { SlackMessage } from '../types.js';
 import type { ChannelState, Workspace } from '../workspace.js';
 
@@ -142,7 +142,7 @@ function history(ws: Workspace, args: Args): ApiResult {
   const { page, next } = paginate(shown, args, 100, 999);
   return {
     ok: true,
-    messages: page.map(withoutChannel),
+    messages: page.map((m) => listedMessage(m, bool(args, 'include_all_metadata'))),
     has_more: next !== '',
     pin_count: 0,
     response_metadata: { next_cursor: next },
@@ -157,5 +157,5 @@ function replies(ws: Workspace, args: Args): ApiResult {
   const parent = ts ? findThreadParent(channel, ts) : undefined;
   if (!parent) return fail('thread_not_found');
   const { page, next } = paginate(threadOf(channel, parent), args, 1000, 1000);
-  return { ok: true, messages: page.map(withoutChannel), has_more: next !== '', response_metadata: { next_cursor: next } };
+  return { ok: true, messages: page.map((m) => listedMessage(m, bool(args, 'include_all_metadata'))), has_more: next !== '', response_metadata: { next_cursor: next } };
 }
