@@ -21,6 +21,7 @@ import { stopChild, track } from '../support/children.js';
 import { freePort } from '../support/net.js';
 import { PostgresServer } from '../support/postgres.js';
 import { SlackDriver } from '../support/slack-driver.js';
+import { until } from '../support/until.js';
 
 const SECRET = 'whsec-failover-0123456789';
 const TTL_MS = 3000;
@@ -46,15 +47,6 @@ afterEach(async () => {
   await target?.close();
 });
 
-async function until<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await check().catch(() => undefined);
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function leadership(r: Replica): Promise<string | undefined> {
   const res = await fetch(`${r.url}/readyz`);

@@ -17,6 +17,7 @@ import { stopChild, track } from '../support/children.js';
 import { freePort } from '../support/net.js';
 import { PostgresServer } from '../support/postgres.js';
 import { SlackDriver } from '../support/slack-driver.js';
+import { until } from '../support/until.js';
 
 const SECRET = 'whsec-two-replicas-0123456789';
 const CHANNEL = { id: 'C0REPLICAS', name: 'replicas' };
@@ -100,14 +101,6 @@ function delivery() {
   });
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const proposals = async () => (await pg.query(`SELECT id, state FROM ${schema}.proposals`)).rows as { id: string; state: string }[];
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LEASES_TABLE_SQL, PostgresLeaseStore } from '../../src/adapters/postgres/lease.js';
+import { PostgresLeaseStore } from '../../src/adapters/postgres/lease.js';
+import { migratePostgres } from '../../src/adapters/postgres/migrate.js';
 import { numericTypes } from '../../src/adapters/postgres/sql.js';
 import type { LeaseStore } from '../../src/ports/lease.js';
 import { openDb } from '../../src/store/db.js';
@@ -171,7 +172,8 @@ describe.skipIf(skipPg)('PostgreSQL (a real server, a fresh schema per test, two
     // The pools are built as the PostgreSQL store builds its own (bigint as number).
     const [one, two] = [0, 1].map(() => new pg.Pool({ connectionString: url, max: 3, types: numericTypes }));
     pools.push(one!, two!);
-    await one!.query(LEASES_TABLE_SQL);
+    // The leases table as the store's own migrations create it.
+    await migratePostgres(one!);
     return {
       a: new PostgresLeaseStore(one!),
       b: new PostgresLeaseStore(two!),

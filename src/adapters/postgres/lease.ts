@@ -1,19 +1,7 @@
 import type { AcquireResult, HeldLease, LeaseStore, LeaseTerm } from '../../ports/lease.js';
 import { one, type Sql } from './sql.js';
 
-/**
- * The table, for the PostgreSQL migration that creates it (copy it into a numbered migration:
- * released migrations never change). Expiry is a timestamptz set from the server's clock.
- */
-export const LEASES_TABLE_SQL = `
-  CREATE TABLE leases (
-    name TEXT PRIMARY KEY,
-    holder TEXT NOT NULL,
-    expires_at TIMESTAMPTZ NOT NULL,
-    fencing BIGINT NOT NULL CHECK (fencing > 0),
-    acquired_at TIMESTAMPTZ NOT NULL
-  );
-`;
+// The table is created by migrations/002-leases.ts; expiry is a timestamptz set from the server's clock.
 
 // Columns as text, so the answer does not depend on the pool's type parsers.
 const COLUMNS = `name, holder, fencing::text AS fencing, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS expires_at`;
