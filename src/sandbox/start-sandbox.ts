@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LocalRegistry } from '../adapters/local-registry/registry.js';
+import { transitionIn } from '../app/apply-transition.js';
 import { startBackstop, type Backstop } from '../bootstrap.js';
 import { drillSchedulerDefaults } from '../drills/drill-wiring.js';
 import type { Env } from '../config/env.js';
@@ -67,6 +68,15 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
     drillWiring: drillSchedulerDefaults,
   });
   botUrl = bot.url;
+  // Incidents left open by an earlier run belong to an emulator that is gone: close them, so the demo starts clean.
+  for (const incident of await bot.deps.store.incidents.listOpen()) {
+    await bot.deps.store.tx(async (r) => {
+      await r.incidents.resolve(incident.id, new Date().toISOString(), 'sandbox');
+      for (const p of await r.proposals.forIncident(incident.id)) {
+        if (p.state === 'pending') await transitionIn(bot.deps, r, p.id, { type: 'cancel', reason: 'the sandbox restarted with a fresh demo' }, 'sandbox');
+      }
+    });
+  }
   return {
     bot, emulator, consoleUrl: `${bot.url}/sandbox`, generatedAlertmanagerToken: generatedToken,
     async stop() {
@@ -90,13 +100,19 @@ function sandboxAuditKey(env: Env, log: Logger): string {
   return key.secret;
 }
 
-/** fraud-scorer v41 (good) then v42 (bad, serving), once per database. */
+/**
+ * fraud-scorer v41 (good) then v42 (bad, serving). Seeded on first start and put back on every
+ * later one (the last demo rolled back to v41), so the quick start works every time.
+ */
 function seedRegistry(registry: LocalRegistry): void {
   const versions = registry.listVersions('fraud-scorer');
-  if (versions.ok && versions.value.length > 0) return;
-  registry.register('fraud-scorer', 'v41', { source: 's3://models/fraud-scorer/41' });
-  registry.register('fraud-scorer', 'v42', { source: 's3://models/fraud-scorer/42' });
+  if (!versions.ok || versions.value.length === 0) {
+    registry.register('fraud-scorer', 'v41', { source: 's3://models/fraud-scorer/41' });
+    registry.register('fraud-scorer', 'v42', { source: 's3://models/fraud-scorer/42' });
+    registry.markGood('fraud-scorer', 'v41', 'sandbox');
+  }
+  const serving = registry.alias('fraud-scorer', 'production');
+  if (serving.ok && serving.value.version === 'v42') return;
   registry.promote('fraud-scorer', 'v41', { actor: 'sandbox', reason: 'demo: known-good release' });
-  registry.markGood('fraud-scorer', 'v41', 'sandbox');
   registry.promote('fraud-scorer', 'v42', { actor: 'sandbox', reason: 'demo: the bad release' });
 }
