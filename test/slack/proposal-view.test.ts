@@ -18,6 +18,14 @@ describe('proposal message', () => {
     expect(validateBlocks(blocks)).toEqual({ ok: true });
   });
 
+  it('names what fired once, and who asked when a person did', () => {
+    const fromAlert = JSON.stringify(proposalBlocks({ proposal: proposal({ requestedBy: 'alert', reason: 'alert ModelAccuracyDrop firing' }), approvers, runbookUrl: null, adapter: 'x' }));
+    expect(fromAlert).toContain('*Why*\\nalert ModelAccuracyDrop firing');
+    expect(fromAlert).not.toContain('alert: alert');
+    const fromPerson = JSON.stringify(proposalBlocks({ proposal: proposal({ requestedBy: 'U0CAROL', reason: 'bad model' }), approvers, runbookUrl: null, adapter: 'x' }));
+    expect(fromPerson).toContain('*Requested by*\\n<@U0CAROL>: bad model');
+  });
+
   it('drops the buttons once decided and states the outcome', () => {
     const blocks = proposalBlocks({ proposal: proposal({ state: 'rejected', decisionReason: 'false alarm' }), approvers, runbookUrl: null, adapter: 'x' });
     const text = JSON.stringify(blocks);

@@ -48,7 +48,7 @@ export class LocalRegistryAdapter implements RollbackAdapter {
     const checks = [
       { name: 'target version registered', ok: Boolean(found), detail: found ? `${model} ${to} is registered` : `${model} has no version ${to}` },
       { name: 'target version ready', ok: found?.status === 'READY', detail: found ? `status ${found.status}` : 'not registered' },
-      { name: 'target version not marked bad', ok: found?.mark !== 'bad', detail: found?.mark === 'bad' ? `${to} is marked bad` : 'not marked bad' },
+      { name: 'target version not marked bad', ok: found?.mark !== 'bad', detail: found?.mark === 'bad' ? `${to} is marked bad` : found?.mark === 'good' ? `${to} is marked good` : `nobody marked ${to} bad` },
     ];
     return { ok: checks.every((c) => c.ok), checks };
   }

@@ -52,7 +52,8 @@ export function proposalBlocks({ proposal: p, approvers, runbookUrl, runbookPath
         { type: 'mrkdwn', text: `*Version*\n\`${p.fromVersion ?? 'unknown'}\` → \`${p.toVersion}\` (last known good)` },
         { type: 'mrkdwn', text: `*Status*\n${describeState(p.state)}` },
         { type: 'mrkdwn', text: `*Approvals*\n${p.approvals.length}/${p.requiredApprovals}: ${approvedBy}` },
-        { type: 'mrkdwn', text: `*Requested by*\n${requested}: ${clip(p.reason, 300)}` },
+        // An alert's reason already names the alert ("alert X firing"): say it once.
+        { type: 'mrkdwn', text: p.requestedBy === 'alert' ? `*Why*\n${clip(p.reason, 300)}` : `*Requested by*\n${requested}: ${clip(p.reason, 300)}` },
         { type: 'mrkdwn', text: `*Target*\n${clip(adapter, 300)}` },
       ],
     },
