@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { LocalRegistry } from '../adapters/local-registry/registry.js';
-import { transitionIn } from '../app/apply-transition.js';
 import { startBackstop, type Backstop } from '../bootstrap.js';
 import { drillSchedulerDefaults } from '../drills/drill-wiring.js';
 import type { Env } from '../config/env.js';
@@ -68,15 +67,6 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
     drillWiring: drillSchedulerDefaults,
   });
   botUrl = bot.url;
-  // Incidents left open by an earlier run belong to an emulator that is gone: close them, so the demo starts clean.
-  for (const incident of await bot.deps.store.incidents.listOpen()) {
-    await bot.deps.store.tx(async (r) => {
-      await r.incidents.resolve(incident.id, new Date().toISOString(), 'sandbox');
-      for (const p of await r.proposals.forIncident(incident.id)) {
-        if (p.state === 'pending') await transitionIn(bot.deps, r, p.id, { type: 'cancel', reason: 'the sandbox restarted with a fresh demo' }, 'sandbox');
-      }
-    });
-  }
   return {
     bot, emulator, consoleUrl: `${bot.url}/sandbox`, generatedAlertmanagerToken: generatedToken,
     async stop() {

@@ -1,6 +1,6 @@
 /**
  * The quick start works every time: a second `npm start` on the same database gets a fresh demo
- * (fraud-scorer serving the bad v42 again, the last run's incident closed), not "no known-good version".
+ * (fraud-scorer serving the bad v42 again), not "no known-good version".
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
