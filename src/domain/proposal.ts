@@ -112,26 +112,6 @@ export type Effect =
   /** Tell people what happened: a fact, worded by whoever renders it (Slack, PagerDuty, postmortem). */
   | { type: 'announce'; fact: ProposalFact };
 
-/** Every audit action the proposal can produce; also the names in the audit trail. */
-export type AuditAction =
-  | 'proposal.approved_by'
-  | 'proposal.approved'
-  | 'proposal.rejected'
-  | 'proposal.expired'
-  | 'proposal.cancelled'
-  | 'proposal.auto_approved'
-  | 'proposal.stopped'
-  | 'proposal.break_glass'
-  | 'execution.started'
-  | 'execution.succeeded'
-  | 'execution.failed'
-  | 'execution.superseded'
-  | 'execution.stage'
-  | 'execution.halted'
-  | 'verification.recovered'
-  | 'verification.unconfirmed'
-  | 'verification.not_recovered';
-
 export type RefusalCode =
   | 'not_pending'
   | 'expired'
