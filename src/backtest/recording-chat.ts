@@ -47,4 +47,5 @@ export class RecordingChat implements Chat {
 export const emptyDirectory: Directory = {
   groupMembers: async () => [],
   userEmail: async () => null,
+  displayName: async (id) => id,
 };

@@ -66,4 +66,9 @@ export interface Directory {
   groupMembers(groupId: string): Promise<string[]>;
   /** The user's e-mail (Slack `users.info`, scope users:read.email), or null when hidden. */
   userEmail(userId: string): Promise<string | null>;
+  /**
+   * How people read this user's name (Slack display name, else real name), cached; the id itself
+   * when Slack cannot say. Never throws: a name is a courtesy, not a reason to fail.
+   */
+  displayName(userId: string): Promise<string>;
 }

@@ -57,6 +57,11 @@ export class FakeDirectory implements Directory {
   async userEmail(id: string) {
     return `${id.toLowerCase()}@example.com`;
   }
+  /** U0ALICE → Alice: enough to tell a name from an id in assertions. */
+  async displayName(id: string) {
+    const bare = id.replace(/^U0?/, '');
+    return bare ? bare[0]! + bare.slice(1).toLowerCase() : id;
+  }
   async groupMembers(id: string) {
     const g = this.groups[id];
     if (!g) throw new Error('no_such_subteam');
