@@ -71,7 +71,7 @@ export interface AuditTrail {
   forProposal(proposalId: string): Promise<AuditEntry[]>;
 }
 
-export type OutboxKind = 'post' | 'thread' | 'update_proposal' | 'pagerduty_note' | 'pagerduty_resolve';
+export type OutboxKind = 'post' | 'thread' | 'update_proposal' | 'update_incident' | 'upload' | 'pagerduty_note' | 'pagerduty_resolve';
 
 /** 0: proposals and decisions (approve, execute, verify); 1: everything else. */
 export type OutboxPriority = 0 | 1;

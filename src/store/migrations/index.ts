@@ -8,6 +8,7 @@ import { proposalVerification } from './007-proposal-verification.js';
 import { measurementCollecting } from './008-measurement-collecting.js';
 import { leases } from './009-leases.js';
 import { outboxInFlight } from './010-outbox-in-flight.js';
+import { incidentHeader } from './011-incident-header.js';
 
 export interface Migration {
   version: number;
@@ -16,4 +17,4 @@ export interface Migration {
 }
 
 /** Append-only: a released migration is never edited, only followed by a new one. */
-export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit, proposalVerification, measurementCollecting, leases, outboxInFlight];
+export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit, proposalVerification, measurementCollecting, leases, outboxInFlight, incidentHeader];

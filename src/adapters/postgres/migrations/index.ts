@@ -1,6 +1,7 @@
 import { core } from './001-core.js';
 import { leases } from './002-leases.js';
 import { outboxInFlight } from './003-outbox-in-flight.js';
+import { incidentHeader } from './004-incident-header.js';
 
 export interface PgMigration {
   version: number;
@@ -9,4 +10,4 @@ export interface PgMigration {
 }
 
 /** Append-only: a released migration is never edited, only followed by a new one. */
-export const pgMigrations: readonly PgMigration[] = [core, leases, outboxInFlight];
+export const pgMigrations: readonly PgMigration[] = [core, leases, outboxInFlight, incidentHeader];
