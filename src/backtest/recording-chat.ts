@@ -1,4 +1,4 @@
-import type { Chat, ChatMessage, Directory } from '../ports/chat.js';
+import type { Chat, ChatMessage, ChatUpload, Directory } from '../ports/chat.js';
 import type { Clock } from '../ports/clock.js';
 
 export interface RecordedPost {
@@ -36,6 +36,16 @@ export class RecordingChat implements Chat {
 
   async postEphemeral(): Promise<void> {
     // Nobody clicks in a replay, so nobody is answered privately.
+  }
+
+  async upload(file: ChatUpload): Promise<{ fileId: string }> {
+    // The file itself is not kept: a replay reports what would have been shared, and where.
+    this.posts.push({ at: this.clock.now().toISOString(), channel: file.channel, ...(file.threadTs ? { threadTs: file.threadTs } : {}), text: `[file] ${file.title} (${file.filename})` });
+    return { fileId: `F${String(++this.n).padStart(6, '0')}` };
+  }
+
+  async findUpload(): Promise<undefined> {
+    return undefined;
   }
 
   async ensureChannel(name: string): Promise<string> {

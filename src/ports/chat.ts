@@ -57,8 +57,29 @@ export interface Chat {
    */
   findPosted(channel: string, threadTs: string | undefined, outboxId: number, opts?: { since?: Date }): Promise<{ ts: string } | undefined>;
   postEphemeral(msg: ChatMessage & { user: string }): Promise<void>;
+  /** Uploads a file and shares it in the channel (or thread); returns Slack's file id. */
+  upload(file: ChatUpload): Promise<{ fileId: string }>;
+  /**
+   * A file titled `title` already shared in the thread (or the channel's top level) since
+   * `since`: files carry no message metadata, so the title is what an earlier upload is known by.
+   */
+  findUpload(channel: string, threadTs: string | undefined, title: string, opts?: { since?: Date }): Promise<{ fileId: string } | undefined>;
   /** Finds or creates a channel by name, invites `members` (so they see it and its ephemerals), returns its id. */
   ensureChannel(name: string, members: readonly string[]): Promise<string>;
+}
+
+/** A file to share in a channel or thread (Slack `files.uploadV2`). */
+export interface ChatUpload {
+  channel: string;
+  threadTs?: string;
+  filename: string;
+  /** Shown above the file; also how an earlier upload of the same file is recognised. */
+  title: string;
+  content: Buffer;
+  /** Alternative text for images (screen readers, clients that cannot show them). */
+  altText?: string;
+  /** A line posted with the file. */
+  initialComment?: string;
 }
 
 /** Resolves Slack user groups to member ids (approvers may be configured as groups). */

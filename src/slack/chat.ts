@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { ChatError, isOutboxMetadata, type Chat, type ChatMessage } from '../ports/chat.js';
+import { ChatError, isOutboxMetadata, type Chat, type ChatMessage, type ChatUpload } from '../ports/chat.js';
 
 /** The Web API client's error shapes, read here and nowhere else. */
 function slackErrorOf(err: unknown): string | undefined {
@@ -38,6 +38,12 @@ function slackTs(at: Date): string {
   return (at.getTime() / 1000).toFixed(6);
 }
 
+/** uploadV2 answers one completion per file: `{ files: [{ files: [{ id }] }] }`. */
+function uploadedFileId(res: unknown): string | undefined {
+  const completions = (res as { files?: { files?: { id?: string }[] }[] } | undefined)?.files ?? [];
+  return completions.flatMap((c) => c.files ?? []).find((f) => f.id)?.id;
+}
+
 /** The Chat port over Slack's Web API. */
 export class SlackChat implements Chat {
   constructor(private readonly client: WebClient) {}
@@ -73,6 +79,40 @@ export class SlackChat implements Chat {
 
   async postEphemeral(msg: ChatMessage & { user: string }): Promise<void> {
     await call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel: msg.channel, user: msg.user, text: msg.text, blocks: msg.blocks, thread_ts: msg.threadTs }));
+  }
+
+  async upload(file: ChatUpload): Promise<{ fileId: string }> {
+    // uploadV2: files.getUploadURLExternal, a POST of the bytes to the upload_url Slack hands out,
+    // files.completeUploadExternal sharing it in the channel or thread.
+    const common = {
+      file: file.content, filename: file.filename, title: file.title,
+      ...(file.altText ? { alt_text: file.altText } : {}),
+      ...(file.initialComment ? { initial_comment: file.initialComment } : {}),
+    };
+    const res = await call('files.uploadV2', () => this.client.files.uploadV2(file.threadTs
+      ? { ...common, channel_id: file.channel, thread_ts: file.threadTs }
+      : { ...common, channel_id: file.channel }));
+    const fileId = uploadedFileId(res);
+    if (!fileId) throw new ChatError('unavailable', 'files.uploadV2 returned no file id');
+    return { fileId };
+  }
+
+  async findUpload(channel: string, threadTs: string | undefined, title: string, opts: { since?: Date } = {}): Promise<{ fileId: string } | undefined> {
+    const window = { channel, limit: FIND_PAGE, ...(opts.since ? { oldest: slackTs(opts.since), inclusive: true } : {}) };
+    let cursor: string | undefined;
+    for (let page = 0; page < FIND_PAGES; page++) {
+      const at = cursor ? { cursor } : {};
+      const res = threadTs
+        ? await call('conversations.replies', () => this.client.conversations.replies({ ...window, ts: threadTs, ...at }))
+        : await call('conversations.history', () => this.client.conversations.history({ ...window, ...at }));
+      for (const m of res.messages ?? []) {
+        const f = (m as { files?: { id?: string; title?: string }[] }).files?.find((x) => x.title === title && x.id);
+        if (f?.id) return { fileId: f.id };
+      }
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return undefined;
+    }
+    return undefined;
   }
 
   async ensureChannel(name: string, members: readonly string[]): Promise<string> {

@@ -1,4 +1,4 @@
-import { ChatError, isOutboxMetadata, type Chat, type ChatMessage, type Directory } from '../../src/ports/chat.js';
+import { ChatError, isOutboxMetadata, type Chat, type ChatMessage, type ChatUpload, type Directory } from '../../src/ports/chat.js';
 import { validateBlocks } from '../../src/sandbox/block-kit.js';
 
 /** Every message the bot sends in tests must pass the same Block Kit validation Slack applies. */
@@ -14,7 +14,9 @@ export class FakeChat implements Chat {
   updates: (ChatMessage & { ts: string })[] = [];
   ephemerals: (ChatMessage & { user: string })[] = [];
   created: string[] = [];
+  uploads: (ChatUpload & { fileId: string })[] = [];
   failPosts = 0;
+  failUploads = 0;
   /** How many times `findPosted` was asked. */
   lookups = 0;
   private n = 0;
@@ -42,6 +44,20 @@ export class FakeChat implements Chat {
   async postEphemeral(msg: ChatMessage & { user: string }) {
     assertValid(msg);
     this.ephemerals.push(msg);
+  }
+  async upload(file: ChatUpload) {
+    if (this.failUploads > 0) {
+      this.failUploads--;
+      throw new ChatError('unavailable', 'files.uploadV2: internal_error', { slackError: 'internal_error' });
+    }
+    const fileId = `F${String(this.uploads.length + 1).padStart(6, '0')}`;
+    this.uploads.push({ ...file, fileId });
+    return { fileId };
+  }
+  async findUpload(channel: string, threadTs: string | undefined, title: string) {
+    this.lookups++;
+    const found = this.uploads.find((u) => u.channel === channel && u.threadTs === threadTs && u.title === title);
+    return found ? { fileId: found.fileId } : undefined;
   }
   async ensureChannel(name: string, _members: readonly string[]) {
     this.created.push(name);
