@@ -5,6 +5,7 @@ import { argoRolloutsAdapterSchema, gitopsAdapterSchema, kserveAdapterSchema, ku
 import { drillsConfigSchema } from '../drills/config.js';
 import { durationSchema } from './duration.js';
 import { needsSamples, type Judge } from '../domain/judge.js';
+import { matchIndexOf } from './match-index.js';
 
 /**
  * The policy file (`backstop.yaml`): which alerts belong to which service, how to roll
@@ -292,7 +293,9 @@ export function parsePolicy(text: string): PolicyResult {
     if (other) problems.push({ path: `services.${name}.match`, message: `same matchers as service "${other}": an alert must belong to one service` });
     seen.set(key, name);
   }
-  return problems.length ? { ok: false, problems } : { ok: true, policy: parsed.data };
+  if (problems.length) return { ok: false, problems };
+  matchIndexOf(parsed.data.services);
+  return { ok: true, policy: parsed.data };
 }
 
 export function loadPolicyFile(file: string): PolicyResult {
@@ -305,10 +308,11 @@ export function loadPolicyFile(file: string): PolicyResult {
   return parsePolicy(text);
 }
 
-/** The service an alert belongs to: every matcher label must equal the alert's label. */
+/**
+ * The service an alert belongs to: every matcher label must equal the alert's label (the first
+ * such service in policy order). Looked up in an index built at policy load (match-index.ts), so
+ * the cost follows the alert's labels, not the number of services.
+ */
 export function matchService(policy: Policy, labels: Record<string, string>): string | undefined {
-  for (const [name, svc] of Object.entries(policy.services)) {
-    if (Object.entries(svc.match).every(([k, v]) => labels[k] === v)) return name;
-  }
-  return undefined;
+  return matchIndexOf(policy.services).find(labels);
 }
