@@ -10,6 +10,8 @@ export interface Alert {
   summary: string | null;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** Where the alert comes from (Alertmanager's generatorURL: the Prometheus graph of its rule). */
+  generatorUrl?: string | null;
 }
 
 export function alertKey(a: Pick<Alert, 'fingerprint' | 'startsAt'>): string {

@@ -11,6 +11,10 @@ export interface Incident {
   resolvedAt: string | null;
   resolvedBy: string | null;
   postmortemPath: string | null;
+  /** The incident header message (top level in the incident channel), once posted. */
+  headerTs?: string | null;
+  /** When the last timed status update was posted (absent: none yet). */
+  statusUpdateAt?: string | null;
 }
 
 /** Name of a channel Backstop creates for an incident: `inc-YYYYMMDD-<service>`, within Slack's 80-char rule. */

@@ -42,5 +42,6 @@ export function normaliseAlertmanager(p: AlertmanagerPayload): Alert[] {
     summary: a.annotations.summary ?? a.annotations.description ?? null,
     labels: a.labels,
     annotations: a.annotations,
+    generatorUrl: a.generatorURL || null,
   }));
 }

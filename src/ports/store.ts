@@ -16,12 +16,24 @@ import type { Proposal, ProposalState } from '../domain/proposal.js';
 
 export type AlertUpsert = 'new' | 'duplicate' | 'resolved' | 'already_resolved';
 
+/** One alert of an incident, as the incident header shows it. */
+export interface IncidentAlert {
+  name: string;
+  severity: string | null;
+  summary: string | null;
+  status: 'firing' | 'resolved';
+  startsAt: string;
+  generatorUrl: string | null;
+}
+
 export interface AlertRepository {
   /** Records one delivery; only the first firing and the first resolution of an alert count. */
   upsert(a: Alert, service: string | null, incidentId: string | null, now: string): Promise<AlertUpsert>;
   incidentOf(fingerprint: string, startsAt: string): Promise<string | null>;
   firingCount(incidentId: string): Promise<number>;
   names(incidentId: string): Promise<string[]>;
+  /** The incident's alerts in the order they arrived. */
+  forIncident(incidentId: string): Promise<IncidentAlert[]>;
 }
 
 export interface IncidentRepository {
@@ -37,6 +49,13 @@ export interface IncidentRepository {
   byPagerDuty(pagerDutyIncident: string): Promise<Incident | undefined>;
   pagerDutyIncident(id: string): Promise<string | null>;
   setPostmortemPath(id: string, path: string): Promise<void>;
+  setHeaderTs(id: string, ts: string): Promise<void>;
+  /**
+   * Claims the next timed status update of an open incident: sets `status_update_at` to `at` only
+   * if it still holds `previous` (what the caller read). False when another replica (or this one
+   * before a restart) got there first, or the incident is no longer open.
+   */
+  claimStatusUpdate(id: string, previous: string | null, at: string): Promise<boolean>;
 }
 
 export interface ProposalRepository {
@@ -121,6 +140,9 @@ export interface OutboxQueue {
   markSent(id: number, now: string): Promise<void>;
   markProposalUpdatesSent(proposalId: string, uptoId: number, now: string): Promise<void>;
   laterProposalUpdate(proposalId: string, afterId: number): Promise<number | undefined>;
+  /** As for proposals: one edit of the incident header carries every update queued up to `uptoId`. */
+  markIncidentUpdatesSent(incidentId: string, uptoId: number, now: string): Promise<void>;
+  laterIncidentUpdate(incidentId: string, afterId: number): Promise<number | undefined>;
   markFailed(id: number, error: string, nextAttemptAt: string): Promise<void>;
   pending(): Promise<number>;
 }

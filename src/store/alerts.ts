@@ -1,7 +1,8 @@
+import { z } from 'zod';
 import type { Alert } from '../domain/alert.js';
 import { prep, type Db } from './db.js';
 
-import type { AlertUpsert } from '../ports/store.js';
+import type { AlertUpsert, IncidentAlert } from '../ports/store.js';
 
 export type { AlertUpsert } from '../ports/store.js';
 
@@ -15,10 +16,10 @@ export class AlertRepo {
   upsert(a: Alert, service: string | null, incidentId: string | null, now: string): AlertUpsert {
     const existing = prep(this.db, 'SELECT status FROM alerts WHERE fingerprint = ? AND starts_at = ?').get(a.fingerprint, a.startsAt) as { status: string } | undefined;
     if (!existing) {
-      prep(this.db, `INSERT INTO alerts (fingerprint, starts_at, source, service, incident_id, status, name, severity, summary, labels, annotations, ends_at, received_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      prep(this.db, `INSERT INTO alerts (fingerprint, starts_at, source, service, incident_id, status, name, severity, summary, labels, annotations, ends_at, received_at, updated_at, generator_url)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         a.fingerprint, a.startsAt, a.source, service, incidentId, a.status, a.name, a.severity, a.summary,
-        JSON.stringify(a.labels), JSON.stringify(a.annotations), a.endsAt, now, now,
+        JSON.stringify(a.labels), JSON.stringify(a.annotations), a.endsAt, now, now, a.generatorUrl ?? null,
       );
       return a.status === 'firing' ? 'new' : 'resolved';
     }
@@ -42,7 +43,22 @@ export class AlertRepo {
     return prep(this.db, 'SELECT name FROM alerts WHERE incident_id = ? ORDER BY received_at').pluck().all(incidentId) as string[];
   }
 
+  forIncident(incidentId: string): IncidentAlert[] {
+    return prep(this.db, 'SELECT * FROM alerts WHERE incident_id = ? ORDER BY received_at, rowid').all(incidentId).map(toIncidentAlert);
+  }
+
   count(): number {
     return prep(this.db, 'SELECT count(*) FROM alerts').pluck().get() as number;
   }
+}
+
+const alertRow = z.object({
+  name: z.string(), severity: z.string().nullable(), summary: z.string().nullable(),
+  status: z.enum(['firing', 'resolved']), starts_at: z.string(), generator_url: z.string().nullish(),
+});
+
+/** Also reads PostgreSQL rows: src/adapters/postgres keeps these columns. */
+export function toIncidentAlert(r: unknown): IncidentAlert {
+  const x = alertRow.parse(r);
+  return { name: x.name, severity: x.severity, summary: x.summary, status: x.status, startsAt: x.starts_at, generatorUrl: x.generator_url ?? null };
 }

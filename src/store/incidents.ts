@@ -13,6 +13,8 @@ const row = z.object({
   resolved_at: z.string().nullable(),
   resolved_by: z.string().nullable(),
   postmortem_path: z.string().nullable(),
+  header_ts: z.string().nullish(),
+  status_update_at: z.string().nullish(),
 });
 
 /** Also reads PostgreSQL rows: src/adapters/postgres keeps these columns. */
@@ -21,6 +23,7 @@ export function toIncident(r: unknown): Incident {
   return {
     id: x.id, service: x.service, status: x.status, title: x.title, severity: x.severity, channelId: x.channel_id,
     openedAt: x.opened_at, resolvedAt: x.resolved_at, resolvedBy: x.resolved_by, postmortemPath: x.postmortem_path,
+    headerTs: x.header_ts ?? null, statusUpdateAt: x.status_update_at ?? null,
   };
 }
 
@@ -79,5 +82,13 @@ export class IncidentRepo {
 
   setPostmortemPath(id: string, path: string): void {
     prep(this.db, 'UPDATE incidents SET postmortem_path = ? WHERE id = ?').run(path, id);
+  }
+
+  setHeaderTs(id: string, ts: string): void {
+    prep(this.db, 'UPDATE incidents SET header_ts = ? WHERE id = ?').run(ts, id);
+  }
+
+  claimStatusUpdate(id: string, previous: string | null, at: string): boolean {
+    return prep(this.db, "UPDATE incidents SET status_update_at = ? WHERE id = ? AND status = 'open' AND status_update_at IS ?").run(at, id, previous).changes === 1;
   }
 }

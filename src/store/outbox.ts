@@ -7,7 +7,7 @@ import type { OutboxItem, OutboxKind, OutboxPayload, OutboxPriority } from '../p
 export type { OutboxItem, OutboxKind, OutboxPayload, OutboxPriority, QueuedStep } from '../ports/store.js';
 
 const row = z.object({
-  id: z.number(), kind: z.enum(['post', 'thread', 'update_proposal', 'pagerduty_note', 'pagerduty_resolve']), channel_id: z.string().nullable(),
+  id: z.number(), kind: z.enum(['post', 'thread', 'update_proposal', 'update_incident', 'upload', 'pagerduty_note', 'pagerduty_resolve']), channel_id: z.string().nullable(),
   proposal_id: z.string().nullable(), incident_id: z.string().nullable(), payload: z.string(), attempts: z.number(),
   priority: z.number(), next_attempt_at: z.string(), sending_since: z.string().nullish(),
 });
@@ -30,6 +30,16 @@ export function toItem(r: unknown): OutboxItem {
   };
 }
 
+/**
+ * Which stream an item joins: a proposal's thread; an incident's header and the replies under it
+ * (one stream, so the header is posted before anything threads under it); else a channel's top level.
+ */
+export function outboxStream(kind: OutboxKind, proposalId: string | null, incidentId: string | null, channelId: string | null): string {
+  if (proposalId) return `proposal:${proposalId}`;
+  if (incidentId && (kind === 'update_incident' || kind === 'thread')) return `incident:${incidentId}`;
+  return `channel:${channelId ?? ''}`;
+}
+
 export class Outbox {
   constructor(private readonly db: Db) {}
 
@@ -43,7 +53,7 @@ export class Outbox {
     }
     const proposalId = target.proposalId ?? null;
     const channelId = target.channelId ?? (proposalId ? (prep(this.db, 'SELECT channel_id FROM proposals WHERE id = ?').pluck().get(proposalId) as string | undefined) ?? null : null);
-    const stream = proposalId ? `proposal:${proposalId}` : `channel:${channelId ?? ''}`;
+    const stream = outboxStream(kind, proposalId, target.incidentId ?? null, channelId);
     const res = prep(this.db, 'INSERT INTO outbox (kind, channel_id, proposal_id, incident_id, payload, created_at, next_attempt_at, priority, stream) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(kind, channelId, proposalId, target.incidentId ?? null, JSON.stringify(body), now, now, priority, stream);
     return Number(res.lastInsertRowid);
@@ -76,6 +86,16 @@ export class Outbox {
   /** The newest queued re-render of a proposal, if one is waiting behind `afterId`. */
   laterProposalUpdate(proposalId: string, afterId: number): number | undefined {
     return prep(this.db, "SELECT id FROM outbox WHERE kind = 'update_proposal' AND proposal_id = ? AND id > ? AND sent_at IS NULL ORDER BY id DESC LIMIT 1").pluck().get(proposalId, afterId) as number | undefined;
+  }
+
+  /** As for proposals: one edit of the incident header carries every update queued up to `uptoId`. */
+  markIncidentUpdatesSent(incidentId: string, uptoId: number, now: string): void {
+    prep(this.db, "UPDATE outbox SET sent_at = ? WHERE kind = 'update_incident' AND incident_id = ? AND id <= ? AND sent_at IS NULL").run(now, incidentId, uptoId);
+  }
+
+  /** The newest queued re-render of an incident header, if one is waiting behind `afterId`. */
+  laterIncidentUpdate(incidentId: string, afterId: number): number | undefined {
+    return prep(this.db, "SELECT id FROM outbox WHERE kind = 'update_incident' AND incident_id = ? AND id > ? AND sent_at IS NULL ORDER BY id DESC LIMIT 1").pluck().get(incidentId, afterId) as number | undefined;
   }
 
   markFailed(id: number, error: string, nextAttemptAt: string): void {

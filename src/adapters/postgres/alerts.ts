@@ -1,5 +1,6 @@
 import type { Alert } from '../../domain/alert.js';
-import type { AlertRepository, AlertUpsert } from '../../ports/store.js';
+import type { AlertRepository, AlertUpsert, IncidentAlert } from '../../ports/store.js';
+import { toIncidentAlert } from '../../store/alerts.js';
 import { changed, one, rows, type Sql } from './sql.js';
 
 export class PgAlerts implements AlertRepository {
@@ -11,11 +12,11 @@ export class PgAlerts implements AlertRepository {
    * the insert that loses waits for the winner's commit, then does nothing.
    */
   async upsert(a: Alert, service: string | null, incidentId: string | null, now: string): Promise<AlertUpsert> {
-    const inserted = await changed(this.sql, `INSERT INTO alerts (fingerprint, starts_at, source, service, incident_id, status, name, severity, summary, labels, annotations, ends_at, received_at, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+    const inserted = await changed(this.sql, `INSERT INTO alerts (fingerprint, starts_at, source, service, incident_id, status, name, severity, summary, labels, annotations, ends_at, received_at, updated_at, generator_url)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
       ON CONFLICT (fingerprint, starts_at) DO NOTHING`, [
       a.fingerprint, a.startsAt, a.source, service, incidentId, a.status, a.name, a.severity, a.summary,
-      JSON.stringify(a.labels), JSON.stringify(a.annotations), a.endsAt, now,
+      JSON.stringify(a.labels), JSON.stringify(a.annotations), a.endsAt, now, a.generatorUrl ?? null,
     ]);
     if (inserted === 1) return a.status === 'firing' ? 'new' : 'resolved';
     if (a.status === 'firing') return 'duplicate';
@@ -35,5 +36,9 @@ export class PgAlerts implements AlertRepository {
 
   async names(incidentId: string): Promise<string[]> {
     return (await rows(this.sql, 'SELECT name FROM alerts WHERE incident_id = $1 ORDER BY received_at, seq', [incidentId])).map((r) => (r as { name: string }).name);
+  }
+
+  async forIncident(incidentId: string): Promise<IncidentAlert[]> {
+    return (await rows(this.sql, 'SELECT * FROM alerts WHERE incident_id = $1 ORDER BY received_at, seq', [incidentId])).map(toIncidentAlert);
   }
 }

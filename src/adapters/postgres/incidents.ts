@@ -59,4 +59,12 @@ export class PgIncidents implements IncidentRepository {
   async setPostmortemPath(id: string, path: string): Promise<void> {
     await this.sql.query('UPDATE incidents SET postmortem_path = $1 WHERE id = $2', [path, id]);
   }
+
+  async setHeaderTs(id: string, ts: string): Promise<void> {
+    await this.sql.query('UPDATE incidents SET header_ts = $1 WHERE id = $2', [ts, id]);
+  }
+
+  async claimStatusUpdate(id: string, previous: string | null, at: string): Promise<boolean> {
+    return (await changed(this.sql, "UPDATE incidents SET status_update_at = $1 WHERE id = $2 AND status = 'open' AND status_update_at IS NOT DISTINCT FROM $3::text", [at, id, previous])) === 1;
+  }
 }

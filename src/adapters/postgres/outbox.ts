@@ -1,5 +1,5 @@
 import type { OutboxItem, OutboxKind, OutboxPayload, OutboxPriority, OutboxQueue } from '../../ports/store.js';
-import { toItem } from '../../store/outbox.js';
+import { outboxStream, toItem } from '../../store/outbox.js';
 import { one, rows, type Sql } from './sql.js';
 
 /**
@@ -21,9 +21,10 @@ export class PgOutbox implements OutboxQueue {
     const proposalId = target.proposalId ?? null;
     // A proposal's messages go to its channel unless told otherwise.
     const r = await one(this.sql, `INSERT INTO outbox (kind, channel_id, proposal_id, incident_id, payload, created_at, next_attempt_at, priority, stream)
-      SELECT $1::text, c.channel_id, $2::text, $3::text, $4::text, $5::text, $5::text, $6::int, CASE WHEN $2::text IS NOT NULL THEN 'proposal:' || $2::text ELSE 'channel:' || coalesce(c.channel_id, '') END
+      SELECT $1::text, c.channel_id, $2::text, $3::text, $4::text, $5::text, $5::text, $6::int, $8::text
       FROM (SELECT coalesce($7::text, (SELECT channel_id FROM proposals WHERE id = $2::text)) AS channel_id) c
-      RETURNING id`, [kind, proposalId, target.incidentId ?? null, JSON.stringify(body), now, priority, target.channelId ?? null]);
+      RETURNING id`, [kind, proposalId, target.incidentId ?? null, JSON.stringify(body), now, priority, target.channelId ?? null,
+      outboxStream(kind, proposalId, target.incidentId ?? null, target.channelId ?? null)]);
     return Number(r?.id);
   }
 
@@ -47,6 +48,15 @@ export class PgOutbox implements OutboxQueue {
 
   async laterProposalUpdate(proposalId: string, afterId: number): Promise<number | undefined> {
     const r = await one(this.sql, "SELECT id FROM outbox WHERE kind = 'update_proposal' AND proposal_id = $1 AND id > $2 AND sent_at IS NULL ORDER BY id DESC LIMIT 1", [proposalId, afterId]);
+    return r ? Number(r.id) : undefined;
+  }
+
+  async markIncidentUpdatesSent(incidentId: string, uptoId: number, now: string): Promise<void> {
+    await this.sql.query("UPDATE outbox SET sent_at = $1 WHERE kind = 'update_incident' AND incident_id = $2 AND id <= $3 AND sent_at IS NULL", [now, incidentId, uptoId]);
+  }
+
+  async laterIncidentUpdate(incidentId: string, afterId: number): Promise<number | undefined> {
+    const r = await one(this.sql, "SELECT id FROM outbox WHERE kind = 'update_incident' AND incident_id = $1 AND id > $2 AND sent_at IS NULL ORDER BY id DESC LIMIT 1", [incidentId, afterId]);
     return r ? Number(r.id) : undefined;
   }
 

@@ -75,6 +75,8 @@ export class PostgresStore implements StorePort {
       markSent: (id, now) => outside.outbox.markSent(id, now),
       markProposalUpdatesSent: (id, upto, now) => outside.outbox.markProposalUpdatesSent(id, upto, now),
       laterProposalUpdate: (id, after) => outside.outbox.laterProposalUpdate(id, after),
+      markIncidentUpdatesSent: (id, upto, now) => outside.outbox.markIncidentUpdatesSent(id, upto, now),
+      laterIncidentUpdate: (id, after) => outside.outbox.laterIncidentUpdate(id, after),
       markFailed: (id, error, next) => outside.outbox.markFailed(id, error, next),
       pending: () => outside.outbox.pending(),
     };
