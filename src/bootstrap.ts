@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RequestListener, Server } from 'node:http';
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import { CoordinatedAdapter } from './adapters/coordinated.js';
 import { createAdapter } from './adapters/factory.js';
 import type { Checkpoint } from './ports/checkpoint.js';
@@ -31,6 +32,9 @@ import { randomIds } from './runtime/ids.js';
 import { systemClock } from './runtime/system-clock.js';
 import { TaskTracker } from './runtime/task-tracker.js';
 import { boltLogger } from './slack/bolt-logger.js';
+import { BotIdentity } from './slack/bot-identity.js';
+import { slackReadiness } from './slack/readiness.js';
+import { SocketReceiver } from './slack/socket-receiver.js';
 import { SlackChat } from './slack/chat.js';
 import { SlackDirectory } from './slack/directory.js';
 import { registerActions } from './slack/listeners/actions.js';
@@ -101,6 +105,13 @@ export interface Backstop {
   stop(): Promise<void>;
 }
 
+/** How long shutdown waits for work in flight (a Slack call, a rollback step) before it closes anyway. */
+const STOP_WAIT_MS = 5_000;
+
+function bounded(work: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([work, delay(ms, undefined, { ref: false })]);
+}
+
 /** Builds and starts the bot from validated configuration. `main.ts` is its only production caller. */
 export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const { env, policy } = opts;
@@ -124,23 +135,24 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const leadership = pg ? new Leadership({ store: new PostgresLeaseStore(pg.pool), holder: replica, ttlMs: env.BACKSTOP_LEASE_TTL, timers: systemTimers(), log }) : undefined;
 
   const socketMode = Boolean(env.SLACK_APP_TOKEN);
+  const clientOptions = {
+    slackApiUrl: env.SLACK_API_URL,
+    // The outbox retries on its own schedule; the client must not hold a message for minutes,
+    // nor wait forever on a Slack that accepts the connection and answers nothing.
+    retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 1000 },
+    rejectRateLimitedCalls: true,
+    timeout: 30_000,
+  };
+  // The bot's own Web API client (messages, directory); Bolt gets the token through `authorize`.
+  const web = new WebClient(env.SLACK_BOT_TOKEN, { ...clientOptions, logger: boltLogger(log) });
+  const identity = new BotIdentity({ client: web, botToken: env.SLACK_BOT_TOKEN, clock, log });
   const receiver = socketMode
-    ? new SocketModeReceiver({ appToken: env.SLACK_APP_TOKEN!, logger: boltLogger(log) })
+    ? new SocketReceiver({ appToken: env.SLACK_APP_TOKEN!, slackApiUrl: env.SLACK_API_URL, seen: store.seen, clock, log })
     // slackGuard has already verified the signature of the same raw body (with a tighter window and
     // replay protection) before Bolt sees the request; verifying it twice only delays the ack.
     : new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET!, signatureVerification: false, logger: boltLogger(log), processBeforeResponse: false, unhandledRequestTimeoutMillis: 2900 });
-  const app = new App({
-    token: env.SLACK_BOT_TOKEN,
-    receiver,
-    logger: boltLogger(log),
-    deferInitialization: true,
-    clientOptions: {
-      slackApiUrl: env.SLACK_API_URL,
-      // The outbox retries on its own schedule; the client must not hold a message for minutes.
-      retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 1000 },
-      rejectRateLimitedCalls: true,
-    },
-  });
+  // `authorize` instead of `token`: with a token Bolt calls auth.test before it starts, and start-up never waits on Slack.
+  const app = new App({ authorize: identity.authorize, receiver, logger: boltLogger(log), deferInitialization: true, clientOptions });
   await app.init();
 
   const sliSources: Record<string, SliSource> = { static: staticSliSource };
@@ -150,9 +162,9 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const deps = composeDeps({
     store, policy, clock, ids: opts.ids ?? randomIds, tasks, log, sliSources,
     postmortems: new FolderPostmortems(policy.postmortemDir),
-    chat: new SlackChat(app.client),
+    chat: new SlackChat(web),
     pager: opts.pager ?? (env.PAGERDUTY_TOKEN && env.PAGERDUTY_FROM ? new PagerDutyClient({ token: env.PAGERDUTY_TOKEN, from: env.PAGERDUTY_FROM }) : undefined),
-    directory: new SlackDirectory(app.client, clock),
+    directory: new SlackDirectory(web, clock),
     buildAdapter(service) {
       const svc = policy.services[service]!;
       const adapterDeps = { db, clock, env: opts.secrets ?? {} };
@@ -211,11 +223,16 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   deps.drills = drills;
   const server = createHttpServer({ deps, alertmanagerToken: env.ALERTMANAGER_TOKEN, alertmanagerAuth: env.ALERTMANAGER_AUTH, genericSecret: env.GENERIC_WEBHOOK_SECRET, pagerDutySecret: env.PAGERDUTY_WEBHOOK_SECRET, deployToken: env.DEPLOY_TOKEN, slack: receiver instanceof HTTPReceiver ? slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, clock, seen, onRefuse: (reason) => log.warn({ reason }, 'refused a Slack request') }, receiver.requestListener) : undefined, mounts,
     // A follower is ready too (it takes alerts and clicks); the answer says which one leads.
-    readiness: async () => ({ leadership: leadership ? (leadership.isLeader() ? 'ok (leading timed work)' : 'ok (follower)') : 'ok (single replica)' }) });
+    readiness: async () => ({
+      leadership: leadership ? (leadership.isLeader() ? 'ok (leading timed work)' : 'ok (follower)') : 'ok (single replica)',
+      slack: slackReadiness({ webApi: identity.state, socket: receiver instanceof SocketReceiver ? receiver.state : undefined, queued: await store.outbox.pending() }),
+    }) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.PORT, env.HOST ?? '0.0.0.0', () => resolve());
   });
+  // Neither returns waiting on Slack: both keep trying in the background.
+  identity.start();
   if (socketMode) await app.start();
   const port = (server.address() as AddressInfo).port;
   const host = !env.HOST || env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;
@@ -286,10 +303,13 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
       await drills?.stop();
       await leadership?.stop();
       stopTimedWork();
-      await tasks.idle();
+      identity.stop();
+      // Work waiting on a Slack that answers nothing must not hold up shutdown: a message in
+      // flight was marked so before it was posted, and the next start looks for it in Slack.
+      await bounded(tasks.idle(), STOP_WAIT_MS);
       drainer.stop();
       // A send in flight finishes (or fails) before the database closes under it.
-      await drainer.flushed();
+      await bounded(drainer.flushed(), STOP_WAIT_MS);
       if (socketMode) await app.stop();
       // Open event streams (the sandbox console) never end by themselves: cut them so close() returns.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

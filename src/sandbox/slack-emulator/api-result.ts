@@ -36,6 +36,7 @@ export type SlackErrorCode =
   | 'no_such_url'
   | 'no_text'
   | 'no_user'
+  | 'not_allowed_token_type'
   | 'not_authed'
   | 'not_enough_users'
   | 'not_found'

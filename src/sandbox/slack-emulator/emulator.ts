@@ -15,12 +15,15 @@ import { Faults } from './faults.js';
 import type { EmulatorContext } from './http/context.js';
 import { close, listen } from './http/server.js';
 import { isTopLevel, findThreadParent, threadOf } from './messages.js';
+import { appsMethods } from './methods/apps.js';
 import { webApiMethods } from './methods/index.js';
 import { mintResponseUrl } from './methods/response-url.js';
 import { mintTriggerId } from './methods/views.js';
 import { resolveOptions } from './options.js';
 import * as seed from './seed.js';
 import { channelSnapshot } from './serialise.js';
+import { envelopeContent } from './socket-mode/envelope.js';
+import { SocketModeServer, type DisconnectReason, type SocketDelivery, type SocketEvent } from './socket-mode/server.js';
 import type {
   AddChannelInput,
   AddMessageInput,
@@ -43,6 +46,8 @@ import { Workspace } from './workspace.js';
 
 export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
   readonly botToken: string;
+  /** The app-level token Socket Mode connects with (`apps.connections.open`). */
+  readonly appToken: string;
   readonly teamId: string;
   readonly teamDomain: string;
   readonly teamName: string;
@@ -55,12 +60,14 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
   private readonly callLog: CallLog;
   private readonly faults = new Faults();
   private readonly context: EmulatorContext;
+  private readonly socket: SocketModeServer;
   private server: Server | undefined;
 
   constructor(options: SlackEmulatorOptions = {}) {
     super();
     const { identity, settings } = resolveOptions(options);
     this.botToken = identity.botToken;
+    this.appToken = identity.appToken;
     this.teamId = identity.teamId;
     this.teamDomain = identity.teamDomain;
     this.teamName = identity.teamName;
@@ -71,7 +78,8 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
     const changed = (event: ChangeEvent): void => void this.emit('change', event);
     this.ws = new Workspace(identity, settings, changed);
     this.callLog = new CallLog(settings.clock, changed);
-    this.context = { ws: this.ws, methods: webApiMethods(this.ws), faults: this.faults, calls: this.callLog };
+    this.socket = new SocketModeServer({ appId: identity.appId, ackTimeoutMs: settings.socketAckTimeoutMs, maxRetries: 3, onEvent: (event) => changed({ kind: 'socket', event }) });
+    this.context = { ws: this.ws, methods: { ...webApiMethods(this.ws), ...appsMethods(this.ws, this.socket) }, faults: this.faults, calls: this.callLog, socket: this.socket };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -90,6 +98,7 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.socket.close();
     await close(server);
   }
 
@@ -131,6 +140,39 @@ export class SlackEmulator extends EventEmitter<{ change: [ChangeEvent] }> {
   /** Makes the next `times` calls of `method` (or `*` for any) fail as given. */
   failNext(method: string, fault: Fault, times = 1): void {
     this.faults.add(method, fault, times);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Socket Mode
+
+  /**
+   * Delivers over Socket Mode what Slack would have POSTed in HTTP mode (a form body: an
+   * interaction's `payload=…` or a slash command's fields; or an event callback's JSON), and
+   * resolves once it is acknowledged or Slack would give up (three redeliveries).
+   */
+  deliverOverSocket(httpBody: string): Promise<SocketDelivery> {
+    const { type, payload } = envelopeContent(httpBody);
+    return this.socket.deliver(type, payload);
+  }
+
+  /** Open Socket Mode connections. */
+  get socketConnections(): number {
+    return this.socket.connectionCount;
+  }
+
+  /** Every Socket Mode connection, send, ack and disconnect, oldest first. */
+  get socketEvents(): SocketEvent[] {
+    return structuredClone([...this.socket.events]);
+  }
+
+  /** Test hook: the next `count` acks from the bot are lost, so their envelopes are redelivered. */
+  dropNextSocketAcks(count = 1): void {
+    this.socket.dropNextAcks(count);
+  }
+
+  /** Test hook: sends `disconnect` with `reason` to every connection; returns how many were told. */
+  disconnectSockets(reason: DisconnectReason = 'refresh_requested'): number {
+    return this.socket.disconnect(reason);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ import type { SlackEmulatorOptions } from './types.js';
 /** The workspace and the bot installed in it. */
 export interface Identity {
   readonly botToken: string;
+  /** The app-level token Socket Mode connects with. */
+  readonly appToken: string;
   readonly teamId: string;
   readonly teamDomain: string;
   readonly teamName: string;
@@ -22,12 +24,14 @@ export interface Settings {
   readonly triggerTtlMs: number;
   readonly responseUrlMaxUses: number;
   readonly responseUrlTtlMs: number;
+  readonly socketAckTimeoutMs: number;
 }
 
 export function resolveOptions(options: SlackEmulatorOptions): { identity: Identity; settings: Settings } {
   return {
     identity: {
       botToken: options.botToken ?? 'xoxb-backstop-emulator',
+      appToken: options.appToken ?? 'xapp-1-A0BACKSTOP-emulator',
       teamId: options.teamId ?? 'T0BACKSTOP',
       teamDomain: options.teamDomain ?? 'backstop-sandbox',
       teamName: options.teamName ?? 'Backstop Sandbox',
@@ -44,6 +48,7 @@ export function resolveOptions(options: SlackEmulatorOptions): { identity: Ident
       triggerTtlMs: options.triggerTtlMs ?? 3000,
       responseUrlMaxUses: options.responseUrlMaxUses ?? 5,
       responseUrlTtlMs: options.responseUrlTtlMs ?? 30 * 60 * 1000,
+      socketAckTimeoutMs: options.socketAckTimeoutMs ?? 3000,
     },
   };
 }

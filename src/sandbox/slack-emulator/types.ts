@@ -1,9 +1,12 @@
 /** The emulator's public types: what tests and the sandbox seed, inspect and subscribe to. */
 import type { Clock } from '../../ports/clock.js';
+import type { SocketEvent } from './socket-mode/server.js';
 
 export interface SlackEmulatorOptions {
   /** The bot token every request must carry (default `xoxb-backstop-emulator`). */
   botToken?: string;
+  /** The app-level token `apps.connections.open` takes (default `xapp-1-A0BACKSTOP-emulator`). */
+  appToken?: string;
   teamId?: string;
   teamDomain?: string;
   teamName?: string;
@@ -25,6 +28,8 @@ export interface SlackEmulatorOptions {
   responseUrlMaxUses?: number;
   /** …within this long (Slack: 30 minutes). */
   responseUrlTtlMs?: number;
+  /** How long a Socket Mode envelope waits for its ack before it is delivered again (Slack: 3 s). */
+  socketAckTimeoutMs?: number;
 }
 
 export interface EmulatedUser {
@@ -140,7 +145,8 @@ export type ChangeEvent =
   | { kind: 'ephemeral'; ephemeral: EphemeralMessage }
   | { kind: 'channel'; channel: EmulatedChannel }
   | { kind: 'view'; view: OpenedView }
-  | { kind: 'file'; file: UploadedFile };
+  | { kind: 'file'; file: UploadedFile }
+  | { kind: 'socket'; event: SocketEvent };
 
 export interface AddUserInput {
   id?: string;

@@ -6,9 +6,7 @@ import { route } from './router.js';
 
 /**
  * Listens and resolves with the server and its origin (`http://host:port`).
- *
- * Socket Mode belongs here when it comes: a WebSocket server on this server's `upgrade` event,
- * at the URL `apps.connections.open` hands out (methods/index.ts), closed in `close` below.
+ * WebSocket upgrades go to the Socket Mode server (the URLs `apps.connections.open` hands out).
  */
 export async function listen(ctx: EmulatorContext, port: number, host: string): Promise<{ server: Server; origin: string }> {
   const server = createServer((req, res) => {
@@ -16,6 +14,9 @@ export async function listen(ctx: EmulatorContext, port: number, host: string): 
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`emulator error: ${err instanceof Error ? err.message : String(err)}`);
     });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!ctx.socket.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

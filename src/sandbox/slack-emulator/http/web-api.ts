@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fail, type ApiResult } from '../api-result.js';
 import { str } from '../args.js';
+import { APP_TOKEN_METHODS } from '../methods/apps.js';
 import type { EmulatorContext } from './context.js';
 import { bearer, parseArgs } from './parse-args.js';
 import { sendJson } from './send.js';
@@ -19,12 +20,15 @@ export async function serveWebApi(ctx: EmulatorContext, req: IncomingMessage, re
   if ('error' in parsed) return respond(200, fail(parsed.error));
   const handler = Object.hasOwn(ctx.methods, method) ? ctx.methods[method] : undefined;
   if (!handler) return respond(200, fail('unknown_method', { req_method: method }));
-  // api.test needs no token. (Socket Mode's apps.connections.open would take the app-level
-  // xapp- token instead of the bot token.)
+  // api.test needs no token; apps.connections.open takes the app-level token, everything else
+  // the bot token, and either one where the other belongs is refused as Slack refuses it.
   if (method !== 'api.test') {
     const token = bearer(req.headers.authorization) ?? (parsed.json ? undefined : str(args, 'token'));
     if (!token) return respond(200, fail('not_authed'));
-    if (token !== ctx.ws.identity.botToken) return respond(200, fail('invalid_auth'));
+    const { botToken, appToken } = ctx.ws.identity;
+    const kind = token === botToken ? 'bot' : token === appToken ? 'app' : undefined;
+    if (!kind) return respond(200, fail('invalid_auth'));
+    if (kind !== (APP_TOKEN_METHODS.has(method) ? 'app' : 'bot')) return respond(200, fail('not_allowed_token_type'));
   }
   const fault = ctx.faults.take(method);
   if (fault) {

@@ -1,4 +1,4 @@
-/** Every Web API method the emulator answers, by name; anything else is `unknown_method`. */
+/** Every Web API method the emulator answers, by name (Socket Mode's `apps.*` are added beside its server); anything else is `unknown_method`. */
 import type { Handler } from '../api-result.js';
 import type { Workspace } from '../workspace.js';
 import { authMethods } from './auth.js';
@@ -16,7 +16,5 @@ export function webApiMethods(ws: Workspace): Readonly<Record<string, Handler>> 
     ...usersMethods(ws),
     ...viewsMethods(ws),
     ...filesMethods(ws),
-    // Socket Mode goes here: `apps.connections.open` answering with the WebSocket URL that
-    // http/server.ts would accept upgrades on (see the note there).
   };
 }
