@@ -20,9 +20,21 @@ export interface AuditLogOptions {
   onHeadError?: (error: unknown, file: string) => void;
 }
 
+/** The last row this transaction appended, and how many it appended (undefined: unknown, after a savepoint rolled back). */
+interface TxHead {
+  last: { seq: number; hash: string; at: string } | undefined;
+  appended: number | undefined;
+}
+
 export class AuditLog {
   private readonly key: AuditKey;
-  private appended = false;
+  private tx: TxHead | undefined;
+  /**
+   * Rows committed, kept in memory so anchoring the head after a commit costs no count(*) (which
+   * grows with the table); trusted only while `PRAGMA data_version` says no other connection
+   * has committed since it was taken.
+   */
+  private rows: { n: number; dataVersion: number } | undefined;
   private headFailing = false;
   private headChecked = false;
 
@@ -39,17 +51,29 @@ export class AuditLog {
    * A row is never dated before the one before it: order of writing is order of time.
    */
   append(input: AuditInput): AuditEntry {
-    const prev = prep(this.db, 'SELECT hash, at FROM audit ORDER BY seq DESC LIMIT 1').get() as { hash: string; at: string } | undefined;
+    // Within one transaction the head is the row this transaction appended last (nobody else can
+    // write under BEGIN IMMEDIATE); the first append of a transaction reads it from the table.
+    const prev = this.tx?.last ?? (prep(this.db, 'SELECT hash, at FROM audit ORDER BY seq DESC LIMIT 1').get() as { hash: string; at: string } | undefined);
     const at = auditTime(input.at, prev?.at);
     const base = { ...input, at, prevHash: prev?.hash ?? GENESIS_HASH };
     const hash = macEntry(this.key, base);
     const res = prep(this.db, `INSERT INTO audit (at, incident_id, proposal_id, actor, action, details, prev_hash, hash, scheme, key_id)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'hmac-sha256', ?)`)
       .run(at, input.incidentId, input.proposalId, input.actor, input.action, JSON.stringify(input.details), base.prevHash, hash, this.key.id);
-    this.appended = true;
+    const seq = Number(res.lastInsertRowid);
+    const appended = this.tx ? this.tx.appended : 0;
+    this.tx = { last: { seq, hash, at }, appended: appended === undefined ? undefined : appended + 1 };
     // Outside any transaction the row is already committed.
     if (!this.db.inTransaction) this.afterTransaction(true);
-    return { ...base, hash, seq: Number(res.lastInsertRowid) };
+    return { ...base, hash, seq };
+  }
+
+  /**
+   * A savepoint inside the transaction rolled back: rows this transaction appended may be gone,
+   * so the next append reads the head again and the commit counts the rows.
+   */
+  savepointRolledBack(): void {
+    if (this.tx) this.tx = { last: undefined, appended: undefined };
   }
 
   forIncident(incidentId: string): AuditEntry[] {
@@ -72,14 +96,25 @@ export class AuditLog {
    * committed audit rows, the new head goes to the anchor file.
    */
   afterTransaction(committed: boolean): void {
-    if (!this.appended) return;
-    this.appended = false;
+    const tx = this.tx;
+    this.tx = undefined;
+    if (!tx) return;
     const file = this.opts.headFile;
     if (!committed || !file) return;
+    const dataVersion = prep(this.db, 'PRAGMA data_version').pluck().get() as number;
+    // Counted again only when another connection wrote, or this transaction lost track.
+    const n = this.rows && this.rows.dataVersion === dataVersion && tx.appended !== undefined ? this.rows.n + tx.appended : undefined;
     try {
       if (!this.headChecked) this.keepStaleHead(file);
       this.headChecked = true;
-      writeHeadFile(file, this.head());
+      let head: AuditHead;
+      if (n !== undefined && tx.last) {
+        head = signHead(this.key, { rows: n, seq: tx.last.seq, hash: tx.last.hash, at: tx.last.at });
+      } else {
+        head = this.head();
+      }
+      this.rows = { n: head.rows, dataVersion };
+      writeHeadFile(file, head);
       this.headFailing = false;
     } catch (e) {
       // Warn once per outage, not once per transaction.

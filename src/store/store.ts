@@ -49,7 +49,15 @@ export class Store {
    * outermost transaction, once committed, anchors the audit head if it appended rows.
    */
   tx<T>(fn: () => T): T {
-    if (this.db.inTransaction) return this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) {
+      try {
+        return this.db.transaction(fn).immediate();
+      } catch (err) {
+        // Only the savepoint rolled back: the audit log must not chain onto a row that is gone.
+        this.audit.savepointRolledBack();
+        throw err;
+      }
+    }
     let committed = false;
     try {
       const result = this.db.transaction(fn).immediate();

@@ -210,3 +210,54 @@ describe('audit timestamps', () => {
     expect(store.audit.verify()).toMatchObject({ ok: false, brokenAt: 3, reason: 'row 3 is dated 2025-03-01T11:59:00.000Z, before row 2 (2025-03-01T12:01:00.000Z)' });
   });
 });
+
+describe('the head kept in memory', () => {
+  it('chains several rows of one transaction on each other and anchors the true head and row count', () => {
+    const { store, anchor } = fileStore();
+    appendSteps(store, 2);
+    store.tx(() => {
+      for (let i = 2; i < 6; i++) store.audit.append(step(i));
+    });
+    expect(anchor()).toEqual(store.audit.head());
+    expect(anchor()).toMatchObject({ rows: 6, seq: 6 });
+    expect(store.audit.verify({ anchor: anchor() })).toEqual({ ok: true, rows: 6, legacy: 0, keyed: 6, afterAnchor: 0 });
+  });
+
+  it('counts the rows again once another connection has written to the database', () => {
+    const { store, file, anchor } = fileStore();
+    appendSteps(store, 2);
+    const other = new Store(openDb(file), { auditKey: TEST_AUDIT_KEY, auditHead: null });
+    appendSteps(other, 3);
+    appendSteps(store, 1);
+    expect(anchor()).toMatchObject({ rows: 6, seq: 6 });
+    expect(anchor()).toEqual(store.audit.head());
+    expect(store.audit.verify({ anchor: anchor() })).toMatchObject({ ok: true, rows: 6 });
+  });
+
+  it('never chains onto a row whose savepoint rolled back', () => {
+    const { store, anchor } = fileStore();
+    appendSteps(store, 1);
+    store.tx(() => {
+      store.audit.append(step(1));
+      expect(() => store.tx(() => {
+        store.audit.append(step(2));
+        throw new Error('inner step failed');
+      })).toThrow('inner step failed');
+      store.audit.append(step(3));
+    });
+    expect(store.audit.verify({ anchor: anchor() })).toEqual({ ok: true, rows: 3, legacy: 0, keyed: 3, afterAnchor: 0 });
+    expect(anchor()).toEqual(store.audit.head());
+  });
+
+  it('forgets the rows of a transaction that rolled back', () => {
+    const { store, anchor } = fileStore();
+    appendSteps(store, 2);
+    expect(() => store.tx(() => {
+      store.audit.append(step(2));
+      throw new Error('crash');
+    })).toThrow('crash');
+    appendSteps(store, 1);
+    expect(anchor()).toMatchObject({ rows: 3, seq: 3 });
+    expect(store.audit.verify({ anchor: anchor() })).toMatchObject({ ok: true, rows: 3 });
+  });
+});

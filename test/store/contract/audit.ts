@@ -41,6 +41,21 @@ export function describeAudit(engine: Engine): void {
       expect(await s.auditHead()).toMatchObject({ v: 1, rows: 3, seq: 3, hash: c.hash, at: at(3), keyId: auditKey(TEST_AUDIT_KEY).id });
     });
 
+    it('chains several appends of one transaction on each other, after rows of earlier transactions, and rolls them back together', async () => {
+      const s = await db.fresh();
+      const first = await s.store.tx((r) => r.audit.append(step(1)));
+      const [b, c, d] = await s.store.tx(async (r) => [await r.audit.append(step(2)), await r.audit.append(step(3)), await r.audit.append(step(4))]);
+      expect([b, c, d].map((e) => [e!.seq, e!.prevHash])).toEqual([[2, first.hash], [3, b!.hash], [4, c!.hash]]);
+      await expect(s.store.tx(async (r) => {
+        await r.audit.append(step(5));
+        throw new Error('crash mid-way');
+      })).rejects.toThrow('crash mid-way');
+      const e = await s.store.tx((r) => r.audit.append(step(6)));
+      expect(e).toMatchObject({ seq: 5, prevHash: d!.hash });
+      expect(await s.auditHead()).toMatchObject({ rows: 5, seq: 5, hash: e.hash });
+      expect(await s.verifyAudit(await s.auditHead())).toEqual({ ok: true, rows: 5, legacy: 0, keyed: 5, afterAnchor: 0 });
+    });
+
     it('never dates a row before the one before it', async () => {
       const s = await db.fresh();
       await s.store.audit.append(step(10));
