@@ -1,22 +1,28 @@
 /**
  * The words for each step of an incident, from its fact alone. One wording for every channel:
- * Slack renders the result as mrkdwn, PagerDuty notes and the postmortem as plain text.
+ * Slack renders the result as mrkdwn, PagerDuty notes and the postmortem as plain text. Each
+ * step reads as one line (emoji, what happened, who); what only some readers need (SLI verdicts,
+ * an error's text, the read-back) is its detail, shown under the line.
  */
 import { whoMayApprove } from './approval.js';
 import type { ReadBackResult } from './proposal.js';
-import { code, here, joinSaid, said, strong, user, type Said } from './said.js';
+import { code, here, joinSaid, said, strong, time, user, type Said } from './said.js';
 import type { SliReading } from './sli.js';
-import { comparatorSymbol, fmt } from './sli.js';
 import type { StepFact } from './step-fact.js';
 
 const approvals = (given: number, required: number) => `${given}/${required}`;
 
-function readingsText(readings: readonly SliReading[]): string {
-  return readings.map((r) => `${r.name} ${r.reason}`).join('; ');
+/** A step's words: the line everyone reads, and the detail under it for whoever needs it. */
+export interface StepWords {
+  line: Said;
+  detail?: Said;
 }
 
-function verdictsText(readings: readonly SliReading[]): string {
-  return readings.map((r) => `${r.name}: ${r.verdict === 'ok' ? 'ok' : r.verdict.replace('_', ' ')} (${r.reason})`).join('; ');
+const verdictWord = (r: SliReading) => r.verdict.replace('_', ' ');
+
+/** One SLI per line: "• accuracy: ok (0.91 within threshold 0.85)". */
+function readingLines(readings: readonly SliReading[]): Said {
+  return joinSaid(readings.map((r) => said`• ${r.name}: ${verdictWord(r)} (${r.reason})`), '\n');
 }
 
 function notified(policy: Parameters<typeof whoMayApprove>[0] | undefined): Said {
@@ -27,91 +33,103 @@ function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toPrecision(3))} s`;
 }
 
-function verification(service: string, to: string, action: string, rb: ReadBackResult, readings: readonly SliReading[]): Said {
-  const slis = verdictsText(readings);
+function verification(service: string, to: string, action: string, rb: ReadBackResult, readings: readonly SliReading[]): StepWords {
+  const slis = readings.length ? readingLines(readings) : said`Nothing was measured.`;
+  const readBack = said`Read back: ${rb.detail}.`;
   if (action === 'verification.recovered') {
-    return said`🟢 Verified: ${service} on ${to}. The target reports ${to} (${rb.detail}) and every SLI is healthy: ${slis}.`;
+    return { line: said`🟢 Verified: ${service} on ${to}. The target reports ${to} and every SLI is healthy.`, detail: said`${readBack}\n${slis}` };
   }
   if (action === 'verification.unconfirmed') {
-    return said`🟡 SLIs healthy, version unconfirmed: the target cannot confirm its version; SLIs only (${rb.detail}). ${slis}. Check the target shows ${to} before calling it done.`;
+    return { line: said`🟡 SLIs healthy, version unconfirmed: the target cannot confirm its version; SLIs only. Check the target shows ${to} before calling it done.`, detail: said`${readBack}\n${slis}` };
   }
   if (rb.status === 'mismatch' || rb.status === 'unreachable') {
     const what = rb.status === 'mismatch' ? `the target still reports ${rb.version ?? 'no version'}, not ${to}` : 'the target could not be read back';
-    return said`🟠 Not recovered: ${what} (${rb.detail}). The SLIs were not re-measured as a recovery. A human must look now.`;
+    return { line: said`🟠 Not recovered: ${what}. The SLIs were not re-measured as a recovery. A human must look now.`, detail: readBack };
   }
   const confirmed = rb.status === 'confirmed' ? `the target reports ${to}, but` : 'the target cannot confirm its version, and';
-  return said`🟠 Not recovered: ${confirmed} not every SLI is healthy: ${slis || 'nothing was measured'}. A human must look now.`;
+  return { line: said`🟠 Not recovered: ${confirmed} not every SLI is healthy. A human must look now.`, detail: said`${readBack}\n${slis}` };
 }
 
+/** A step as one text: its line, then its detail on the lines below (PagerDuty notes, the audit row). */
 export function describeStep(f: StepFact): Said {
+  const w = stepWords(f);
+  return w.detail ? said`${w.line}\n${w.detail}` : w.line;
+}
+
+export function stepWords(f: StepFact): StepWords {
   switch (f.action) {
     case 'proposal.approved_by':
-      return f.given < f.required
+      return { line: f.given < f.required
         ? said`✅ Approved by ${user(f.user)} (${approvals(f.given, f.required)}); waiting for ${f.required - f.given} more.`
-        : said`✅ Approved by ${user(f.user)} (${approvals(f.given, f.required)}).`;
+        : said`✅ Approved by ${user(f.user)} (${approvals(f.given, f.required)}).` };
     case 'proposal.approved':
-      return said`Quorum reached: rolling back ${f.service} to ${f.to}.`;
+      return { line: said`👥 Quorum reached: rolling back ${f.service} to ${f.to}.` };
     case 'proposal.rejected':
-      return said`⛔ Rejected by ${user(f.user)}: ${f.reason}`;
+      return { line: said`⛔ Rejected by ${user(f.user)}: ${f.reason}` };
     case 'proposal.expired':
-      return said`⌛ Proposal expired at ${f.expiresAt} with ${approvals(f.given, f.required)} approvals; nothing was executed. Propose again if the rollback is still needed.`;
+      return { line: said`⌛ Proposal expired at ${time(f.expiresAt)} with ${approvals(f.given, f.required)} approvals; nothing was executed. Propose again if the rollback is still needed.` };
     case 'proposal.cancelled':
-      return said`Proposal withdrawn: ${f.reason}. Nothing was executed.`;
+      return { line: said`↩️ Proposal withdrawn: ${f.reason}. Nothing was executed.` };
     case 'proposal.auto_approved':
-      return said`🤖 Grace period over and nobody pressed Stop: rolling back ${f.service} to ${f.to} automatically (${f.reason}).`;
+      return { line: said`🤖 Grace period over and nobody pressed Stop: rolling back ${f.service} to ${f.to} automatically.`, detail: said`Why: ${f.reason}.` };
     case 'proposal.stopped':
-      return said`✋ Stopped by ${user(f.user)}: the automatic rollback of ${f.service} will not run.`;
+      return { line: said`✋ Stopped by ${user(f.user)}: the automatic rollback of ${f.service} will not run.` };
     case 'proposal.break_glass':
-      return said`${here} 🚨 ${strong('BREAK-GLASS')} by ${user(f.user)}: executing without the full quorum (${approvals(f.given, f.required)}). Reason: ${f.reason}`;
+      return { line: said`${here} 🚨 ${strong('BREAK-GLASS')} by ${user(f.user)}: executing without the full quorum (${approvals(f.given, f.required)}). Reason: ${f.reason}` };
     case 'execution.started':
-      return said`⏳ Executing rollback of ${f.service}: ${f.from ?? 'unknown'} → ${f.to}.`;
+      return { line: said`⏳ Executing rollback of ${f.service}: ${f.from ?? 'unknown'} → ${f.to}.` };
     case 'execution.succeeded':
-      return said`🔁 Rolled back ${f.service} to ${f.to}: ${f.detail}. Verifying: reading the target back, then the SLIs…`;
+      return { line: said`🔁 Rolled back ${f.service} to ${f.to}. Verifying: reading the target back, then the SLIs…`, detail: said`${f.detail}.` };
     case 'execution.failed':
-      return said`❌ Rollback of ${f.service} to ${f.to} failed: ${f.detail}${notified(f.notify)}. Nothing is reported as rolled back; follow the runbook.`;
+      return { line: said`❌ Rollback of ${f.service} to ${f.to} failed: nothing is reported as rolled back; follow the runbook.${notified(f.notify)}`, detail: said`${f.detail}` };
     case 'execution.superseded': {
       const now = f.current ?? 'an unknown version';
-      return said`⚠️ Superseded: ${f.service} now serves ${now}, which nobody approved removing (the approval was for ${f.from ?? 'unknown'} → ${f.to}). Nothing was rolled back. If ${now} is bad too, propose again: ${code(`/backstop rollback ${f.service} <reason>`)}.${notified(f.notify)}`;
+      return {
+        line: said`⚠️ Superseded: ${f.service} now serves ${now}, which nobody approved removing. Nothing was rolled back.${notified(f.notify)}`,
+        detail: said`The approval was for ${f.from ?? 'unknown'} → ${f.to}. If ${now} is bad too, propose again: ${code(`/backstop rollback ${f.service} <reason>`)}.`,
+      };
     }
     case 'execution.stage':
-      return said`↗️ ${f.percent}% of traffic on ${f.to}: SLIs improved (${readingsText(f.readings)}). Continuing.`;
+      return { line: said`↗️ ${f.percent}% of traffic on ${f.to}: SLIs improved. Continuing.`, detail: readingLines(f.readings) };
     case 'execution.halted':
-      return said`🛑 Stopped at ${f.percent}% of traffic on ${f.to}: the SLIs did not improve (${readingsText(f.readings)}). Traffic stays split at ${f.percent}%; a human decides whether to continue or roll forward.`;
+      return { line: said`🛑 Stopped at ${f.percent}% of traffic on ${f.to}: the SLIs did not improve. Traffic stays split at ${f.percent}%; a human decides whether to continue or roll forward.`, detail: readingLines(f.readings) };
     case 'verification.recovered':
     case 'verification.unconfirmed':
     case 'verification.not_recovered':
       return verification(f.service, f.to, f.action, f.readBack, f.readings);
     case 'proposal.created': {
-      const slis = f.readings.map((r) => `${r.name} ${fmt(r.current)} (${r.verdict.replace('_', ' ')}: ${r.reason}; breach if ${comparatorSymbol(r.comparator)} ${fmt(r.threshold)})`).join(', ');
-      return said`📋 Proposed rollback of ${f.service} ${f.from ?? 'unknown'} → ${f.to} (${f.reason}). SLIs: ${slis}. Needs ${f.required} approval(s) before ${f.expiresAt}.`;
+      return { line: said`📋 Proposed rollback of ${f.service} ${f.from ?? 'unknown'} → ${f.to} (${f.reason}). Needs ${f.required} approval(s) before ${time(f.expiresAt)}.`, detail: readingLines(f.readings) };
     }
     case 'preflight.failed':
-      return said`⛔ Pre-flight failed for ${f.to}: ${f.checks.map((c) => `${c.name}: ${c.detail}`).join('; ')}. This rollback cannot be approved; fix the target or roll forward.`;
+      return { line: said`⛔ Pre-flight failed for ${f.to}: this rollback cannot be approved; fix the target or roll forward.`, detail: joinSaid(f.checks.map((c) => said`• ${c.name}: ${c.detail}`), '\n') };
     case 'proposal.automatic':
-      return said`🤖 Automatic rollback at ${f.at} unless an approver presses ${strong('Stop')}. Why: ${f.reason}.`;
+      return { line: said`🤖 Automatic rollback at ${time(f.at)} unless an approver presses ${strong('Stop')}.`, detail: said`Why: ${f.reason}.` };
     case 'automatic.refused':
-      return said`Automatic rollback is not allowed now (${f.refusal}); waiting for approvers instead.`;
+      return { line: said`🙅 Automatic rollback is not allowed now (${f.refusal}); waiting for approvers instead.` };
     case 'proposal.not_possible':
-      return f.problem === 'target_error'
+      return { line: f.problem === 'target_error'
         ? said`⚠️ ${f.message}. No rollback proposed; follow the runbook.`
-        : said`⚠️ ${f.message} Roll forward or pick a version by hand.`;
+        : said`⚠️ ${f.message} Roll forward or pick a version by hand.` };
     case 'execution.attempt_failed': {
       const next = f.next === 'retry' ? `retrying in ${seconds(f.retryInMs ?? 0)}` : f.next === 'exhausted' ? 'no attempts left' : 'not retried: the target refused it';
-      return said`⚠️ ${f.what.charAt(0).toUpperCase()}${f.what.slice(1)} attempt ${f.attempt} of ${f.of} failed: ${f.error}; ${next}.`;
+      return { line: said`⚠️ ${f.what.charAt(0).toUpperCase()}${f.what.slice(1)} attempt ${f.attempt} of ${f.of} failed: ${f.error}; ${next}.` };
     }
     case 'analysis.blind': {
       const lines = joinSaid(f.slis.map((s) => said`• ${strong(s.sli)}: ${s.reason}`), '\n');
-      return said`👀 ${strong(`${f.service}: Backstop cannot see, and will not act.`)}\n${lines}\nNothing will be rolled back automatically until the SLIs can be measured again. Paging: ${whoMayApprove(f.notify)}.`;
+      return {
+        line: said`👀 ${strong(`${f.service}: Backstop cannot see, and will not act.`)} Nothing will be rolled back automatically until the SLIs can be measured again. Paging: ${whoMayApprove(f.notify)}.`,
+        detail: lines,
+      };
     }
     case 'approve.refused':
     case 'reject.refused':
-      return said`🚫 ${user(f.user)} tried to ${f.action === 'approve.refused' ? 'approve' : 'reject'} but was refused: ${f.code.replaceAll('_', ' ')}.`;
+      return { line: said`🚫 ${user(f.user)} tried to ${f.action === 'approve.refused' ? 'approve' : 'reject'} but was refused: ${f.code.replaceAll('_', ' ')}.` };
     case 'incident.opened':
-      if (f.by.kind === 'user') return said`🚨 Incident ${f.incidentId} opened by ${user(f.by.user)} for ${f.service}: ${f.title}`;
-      return said`🚨 Incident ${f.incidentId} opened${f.by.kind === 'analysis' ? ' by analysis' : ''} for ${f.service}: ${f.title}`;
+      if (f.by.kind === 'user') return { line: said`🚨 Incident ${f.incidentId} opened by ${user(f.by.user)} for ${f.service}: ${f.title}` };
+      return { line: said`🚨 Incident ${f.incidentId} opened${f.by.kind === 'analysis' ? ' by analysis' : ''} for ${f.service}: ${f.title}` };
     case 'incident.resolved':
-      return f.by.kind === 'alerts' ? said`✅ All alerts resolved: incident closed.` : said`✅ Incident resolved by ${user(f.by.user)}.`;
+      return { line: f.by.kind === 'alerts' ? said`✅ All alerts resolved: incident closed.` : said`✅ Incident resolved by ${user(f.by.user)}.` };
     case 'postmortem.drafted':
-      return said`📝 ${strong('Postmortem draft')} (also written to ${code(f.path)})\n\n${f.markdown}`;
+      return { line: said`📝 ${strong('Postmortem draft')} (also written to ${code(f.path)})`, detail: said`${f.markdown}` };
   }
 }

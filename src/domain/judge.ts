@@ -6,7 +6,7 @@
  */
 import { mannWhitney, median } from './mann-whitney.js';
 import { sequentialTest } from './sequential.js';
-import { comparatorSymbol, fmt, type Comparator, type SliReading, type SliSpec } from './sli.js';
+import { comparatorSymbol, fmt, fmtUnit, type Comparator, type SliReading, type SliSpec } from './sli.js';
 
 export type MeasurementVerdict = 'ok' | 'breach' | 'no_data' | 'error';
 
@@ -37,6 +37,8 @@ export interface JudgeInput {
   currentSamples?: readonly (number | null)[];
   /** The source could not measure (error text). */
   error?: string;
+  /** Shown on values and thresholds in the reason ("310 ms > 250 ms"). */
+  unit?: string;
 }
 
 /** `collecting`: no data yet only because too few post-deploy samples exist; not a sign of blindness. */
@@ -58,9 +60,10 @@ export function judge(j: Judge, x: JudgeInput): Verdict {
   switch (j.kind) {
     case 'absolute': {
       if (!finite(x.current)) return { verdict: 'no_data', reason: 'no data for the current value' };
+      const u = (v: number) => fmtUnit(v, x.unit);
       return pastThreshold(x.current, x.comparator, x.threshold)
-        ? { verdict: 'breach', reason: `${fmt(x.current)} ${comparatorSymbol(x.comparator)} ${fmt(x.threshold)} (threshold)` }
-        : { verdict: 'ok', reason: `${fmt(x.current)} within threshold ${fmt(x.threshold)}` };
+        ? { verdict: 'breach', reason: `${u(x.current)} ${comparatorSymbol(x.comparator)} ${u(x.threshold)} (threshold)` }
+        : { verdict: 'ok', reason: `${u(x.current)} within threshold ${u(x.threshold)}` };
     }
     case 'relative':
       return relative(j.maxDegradation, x);
@@ -75,17 +78,17 @@ function relative(maxDegradation: number, x: JudgeInput): Verdict {
   if (!finite(x.current)) return { verdict: 'no_data', reason: 'no data for the current value' };
   if (!finite(x.baseline)) return { verdict: 'no_data', reason: 'no baseline to compare with' };
   // "5 % worse" has no meaning against zero or a negative baseline.
-  if (x.baseline <= 0) return { verdict: 'no_data', reason: `baseline ${fmt(x.baseline)} is not positive, so "worse by a fraction of it" means nothing; an absolute judge fits this SLI` };
+  if (x.baseline <= 0) return { verdict: 'no_data', reason: `baseline ${fmtUnit(x.baseline, x.unit)} is not positive, so "worse by a fraction of it" means nothing; an absolute judge fits this SLI` };
   const dir = worse(x.comparator);
   const bound = dir === 'lower' ? x.baseline * (1 - maxDegradation) : x.baseline * (1 + maxDegradation);
   const relBreach = dir === 'lower' ? x.current < bound : x.current > bound;
   const degradation = (dir === 'lower' ? x.baseline - x.current : x.current - x.baseline) / x.baseline;
-  if (degradation <= 0) return { verdict: 'ok', reason: `${fmt(x.current)} vs baseline ${fmt(x.baseline)}: not ${dir}` };
-  const vs = `${fmt(x.current)} is ${pct(degradation)} ${dir} than baseline ${fmt(x.baseline)}`;
+  if (degradation <= 0) return { verdict: 'ok', reason: `${fmtUnit(x.current, x.unit)} vs baseline ${fmtUnit(x.baseline, x.unit)}: not ${dir}` };
+  const vs = `${fmtUnit(x.current, x.unit)} is ${pct(degradation)} ${dir} than baseline ${fmtUnit(x.baseline, x.unit)}`;
   const sym = comparatorSymbol(x.comparator);
   if (!relBreach) return { verdict: 'ok', reason: `${vs}, within the ${pct(maxDegradation)} allowed` };
-  if (!pastThreshold(x.current, x.comparator, x.threshold)) return { verdict: 'ok', reason: `${vs} (more than ${pct(maxDegradation)}) but not ${sym} ${fmt(x.threshold)} (threshold)` };
-  return { verdict: 'breach', reason: `${vs} (more than the ${pct(maxDegradation)} allowed) and ${sym} ${fmt(x.threshold)} (threshold)` };
+  if (!pastThreshold(x.current, x.comparator, x.threshold)) return { verdict: 'ok', reason: `${vs} (more than ${pct(maxDegradation)}) but not ${sym} ${fmtUnit(x.threshold, x.unit)} (threshold)` };
+  return { verdict: 'breach', reason: `${vs} (more than the ${pct(maxDegradation)} allowed) and ${sym} ${fmtUnit(x.threshold, x.unit)} (threshold)` };
 }
 
 function samples(x: JudgeInput): { b: number[]; c: number[] } {
@@ -147,6 +150,6 @@ export function assessSli(spec: SliSpec, measured: Measured): SliReading {
   }
   const baseline = finite(measured.baseline) ? measured.baseline : null;
   const current = finite(measured.current) ? measured.current : null;
-  const j = judge(spec.judge ?? { kind: 'absolute' }, { comparator: spec.comparator, threshold: spec.threshold, baseline, current, baselineSamples: measured.baselineSamples, currentSamples: measured.currentSamples });
+  const j = judge(spec.judge ?? { kind: 'absolute' }, { comparator: spec.comparator, threshold: spec.threshold, unit: spec.unit, baseline, current, baselineSamples: measured.baselineSamples, currentSamples: measured.currentSamples });
   return { ...base, baseline, current, ...j };
 }

@@ -3,7 +3,7 @@
  * (a person, a user group, @here, emphasis, code). No markup lives here: Slack's views turn it
  * into mrkdwn, PagerDuty notes, postmortems and logs into plain text.
  */
-export type SaidPart = string | { user: string } | { group: string } | { here: true } | { strong: string } | { code: string };
+export type SaidPart = string | { user: string } | { group: string } | { here: true } | { strong: string } | { code: string } | { time: string };
 export type Said = readonly SaidPart[];
 
 export const user = (id: string): SaidPart => ({ user: id });
@@ -11,6 +11,8 @@ export const group = (id: string): SaidPart => ({ group: id });
 export const strong = (text: string): SaidPart => ({ strong: text });
 export const code = (text: string): SaidPart => ({ code: text });
 export const here: SaidPart = { here: true };
+/** A moment (ISO): Slack shows it in each reader's time zone, plain text as UTC to the minute. */
+export const time = (iso: string): SaidPart => ({ time: iso });
 
 type Piece = SaidPart | Said | number | null | undefined;
 
@@ -60,6 +62,18 @@ export function plainText(s: Said, nameOf: (id: string) => string | undefined = 
     if ('group' in p) return `@${nameOf(p.group) ?? p.group}`;
     if ('here' in p) return '@here';
     if ('strong' in p) return p.strong;
+    if ('time' in p) return utcMinute(p.time);
     return p.code;
   }).join('');
+}
+
+/** "2025-03-01 12:05 UTC": what a person reads, not milliseconds. */
+export function utcMinute(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** The people a text mentions, once each: what a renderer needs names for. */
+export function peopleIn(s: Said): string[] {
+  return [...new Set(s.flatMap((p) => (typeof p !== 'string' && 'user' in p ? [p.user] : [])))];
 }

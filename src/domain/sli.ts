@@ -54,6 +54,12 @@ export function fmt(v: number | null): string {
   return String(Number(v.toPrecision(4)));
 }
 
+/** A value with its unit ("310 ms", "0.8"): every value and threshold people read carries it. */
+export function fmtUnit(v: number | null, unit: string | undefined): string {
+  if (v === null || !unit) return fmt(v);
+  return unit === '%' ? `${fmt(v)} %` : `${fmt(v)} ${unit}`;
+}
+
 /** Worst verdict wins for the overall picture: breach > inconclusive > ok. */
 export function overallVerdict(readings: readonly SliReading[]): SliVerdict {
   if (readings.some((r) => r.verdict === 'breach')) return 'breach';

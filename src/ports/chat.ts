@@ -9,14 +9,29 @@ export interface ChatMetadata {
 /** The metadata event the outbox tags its messages with, carrying the outbox item's id. */
 export const OUTBOX_EVENT_TYPE = 'backstop_outbox';
 
-export function outboxMetadata(outboxId: number): ChatMetadata {
-  return { event_type: OUTBOX_EVENT_TYPE, event_payload: { outbox_id: outboxId } };
+/** `throughId`: the last outbox item a message of several folded steps carries (the first is `outboxId`). */
+export function outboxMetadata(outboxId: number, throughId?: number): ChatMetadata {
+  const payload: Record<string, number> = { outbox_id: outboxId };
+  if (throughId !== undefined && throughId !== outboxId) payload.through_outbox_id = throughId;
+  return { event_type: OUTBOX_EVENT_TYPE, event_payload: payload };
+}
+
+/** The last outbox item a found message carries: its own id unless it folded several. */
+export function outboxThrough(metadata: unknown, outboxId: number): number {
+  const through = (metadata as { event_payload?: { through_outbox_id?: unknown } } | null | undefined)?.event_payload?.through_outbox_id;
+  return typeof through === 'number' || (typeof through === 'string' && /^\d+$/.test(through)) ? Math.max(Number(through), outboxId) : outboxId;
 }
 
 /** Whether `metadata` (as Slack returns it on a message) names outbox item `outboxId`. */
 export function isOutboxMetadata(metadata: unknown, outboxId: number): boolean {
   const m = metadata as { event_type?: unknown; event_payload?: { outbox_id?: unknown } } | null | undefined;
   return m?.event_type === OUTBOX_EVENT_TYPE && m.event_payload?.outbox_id !== undefined && Number(m.event_payload.outbox_id) === outboxId;
+}
+
+/** A message found by its outbox id; `throughId` is the last outbox item it carries (a fold of several steps). */
+export interface FoundMessage {
+  ts: string;
+  throughId?: number;
 }
 
 export interface ChatMessage {
@@ -55,7 +70,7 @@ export interface Chat {
    * recent messages of the thread `threadTs` or, without one, the channel's top level; `since`
    * bounds how far back to look (the item was not posted before it).
    */
-  findPosted(channel: string, threadTs: string | undefined, outboxId: number, opts?: { since?: Date }): Promise<{ ts: string } | undefined>;
+  findPosted(channel: string, threadTs: string | undefined, outboxId: number, opts?: { since?: Date }): Promise<FoundMessage | undefined>;
   postEphemeral(msg: ChatMessage & { user: string }): Promise<void>;
   /** Uploads a file and shares it in the channel (or thread); returns Slack's file id. */
   upload(file: ChatUpload): Promise<{ fileId: string }>;

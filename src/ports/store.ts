@@ -143,6 +143,11 @@ export interface OutboxQueue {
   /** As for proposals: one edit of the incident header carries every update queued up to `uptoId`. */
   markIncidentUpdatesSent(incidentId: string, uptoId: number, now: string): Promise<void>;
   laterIncidentUpdate(incidentId: string, afterId: number): Promise<number | undefined>;
+  /**
+   * The unsent items queued after `id` in its stream, oldest first (at most `limit`): steps the
+   * drainer may fold into one message with it.
+   */
+  following(id: number, limit: number): Promise<OutboxItem[]>;
   markFailed(id: number, error: string, nextAttemptAt: string): Promise<void>;
   pending(): Promise<number>;
 }

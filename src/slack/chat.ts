@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { ChatError, isOutboxMetadata, type Chat, type ChatMessage, type ChatUpload } from '../ports/chat.js';
+import { ChatError, isOutboxMetadata, outboxThrough, type Chat, type ChatMessage, type ChatUpload, type FoundMessage } from '../ports/chat.js';
 
 /** The Web API client's error shapes, read here and nowhere else. */
 function slackErrorOf(err: unknown): string | undefined {
@@ -60,7 +60,7 @@ export class SlackChat implements Chat {
     await call('chat.update', () => this.client.chat.update({ channel: msg.channel, ts: msg.ts, text: msg.text, blocks: msg.blocks }));
   }
 
-  async findPosted(channel: string, threadTs: string | undefined, outboxId: number, opts: { since?: Date } = {}): Promise<{ ts: string } | undefined> {
+  async findPosted(channel: string, threadTs: string | undefined, outboxId: number, opts: { since?: Date } = {}): Promise<FoundMessage | undefined> {
     // Slack returns message metadata only when asked; `oldest` keeps the scan to what was posted since.
     const window = { channel, include_all_metadata: true, limit: FIND_PAGE, ...(opts.since ? { oldest: slackTs(opts.since), inclusive: true } : {}) };
     let cursor: string | undefined;
@@ -70,7 +70,11 @@ export class SlackChat implements Chat {
         ? await call('conversations.replies', () => this.client.conversations.replies({ ...window, ts: threadTs, ...at }))
         : await call('conversations.history', () => this.client.conversations.history({ ...window, ...at }));
       const found = res.messages?.find((m) => isOutboxMetadata(m.metadata, outboxId));
-      if (found?.ts) return { ts: found.ts };
+      if (found?.ts) {
+        // A message of several folded steps names the last one too.
+        const through = outboxThrough(found.metadata, outboxId);
+        return through > outboxId ? { ts: found.ts, throughId: through } : { ts: found.ts };
+      }
       cursor = res.response_metadata?.next_cursor || undefined;
       if (!cursor) return undefined;
     }

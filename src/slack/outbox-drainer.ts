@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { Deps } from '../app/deps.js';
 import { ChatError, outboxMetadata, type ChatMessage } from '../ports/chat.js';
 import type { OutboxItem } from '../ports/store.js';
+import { foldSteps, markFoldedSent } from './fold-steps.js';
 import { stepMessage } from './views/step-message.js';
 
 const MAX_BACKOFF_MS = 60_000;
@@ -176,7 +177,10 @@ export class OutboxDrainer {
     if (!proposal) return;
     if (item.kind === 'thread') {
       if (!proposal.messageTs) throw new Error('proposal message not posted yet');
-      await this.postOnce(item, { channel: proposal.channelId, threadTs: proposal.messageTs, text, blocks });
+      // Steps of the same second go out as one message; the ones behind the head are marked sent here.
+      const fold = await foldSteps(store.outbox, item, clock.now());
+      const posted = await this.postOnce(item, { channel: proposal.channelId, threadTs: proposal.messageTs, ...(fold?.message ?? { text, blocks }) }, fold?.throughId);
+      await markFoldedSent(store.outbox, item, posted.throughId, clock.now().toISOString());
       return;
     }
     // update_proposal: render the latest state once, however many updates are queued.
@@ -201,7 +205,7 @@ export class OutboxDrainer {
    * not posted again. The mark is committed before the post, so a crash after Slack accepted the
    * message leaves a trace the next sender, this process restarted or another replica, acts on.
    */
-  private async postOnce(item: OutboxItem, msg: ChatMessage): Promise<{ ts: string; found: boolean }> {
+  private async postOnce(item: OutboxItem, msg: ChatMessage, throughId = item.id): Promise<{ ts: string; found: boolean; throughId: number }> {
     const { store, chat, clock, log } = this.deps;
     if (item.sendingSince) {
       const since = new Date(Date.parse(item.sendingSince) - CLOCK_SKEW_MS);
@@ -215,14 +219,15 @@ export class OutboxDrainer {
       });
       if (found) {
         log.info({ outboxId: item.id, ts: found.ts }, 'slack message was posted before a restart; not posting it again');
-        return { ts: found.ts, found: true };
+        // A fold found is marked sent as it was posted, whatever would fold now.
+        return { ts: found.ts, found: true, throughId: found.throughId ?? item.id };
       }
     }
     await store.outbox.markSending(item.id, clock.now().toISOString());
-    const posted = await chat.post({ ...msg, metadata: outboxMetadata(item.id) });
+    const posted = await chat.post({ ...msg, metadata: outboxMetadata(item.id, throughId) });
     // Slack has the message; nothing says so in the store yet.
     this.deps.checkpoint?.('posting');
-    return { ts: posted.ts, found: false };
+    return { ts: posted.ts, found: false, throughId };
   }
 }
 

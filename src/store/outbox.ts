@@ -98,6 +98,10 @@ export class Outbox {
     return prep(this.db, "SELECT id FROM outbox WHERE kind = 'update_incident' AND incident_id = ? AND id > ? AND sent_at IS NULL ORDER BY id DESC LIMIT 1").pluck().get(incidentId, afterId) as number | undefined;
   }
 
+  following(id: number, limit: number): OutboxItem[] {
+    return prep(this.db, 'SELECT * FROM outbox WHERE stream = (SELECT stream FROM outbox WHERE id = ?) AND id > ? AND sent_at IS NULL ORDER BY id LIMIT ?').all(id, id, limit).map(toItem);
+  }
+
   markFailed(id: number, error: string, nextAttemptAt: string): void {
     prep(this.db, 'UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?').run(error, nextAttemptAt, id);
   }

@@ -152,6 +152,7 @@ function repositories(s: Store, run: Run): Repositories {
       laterProposalUpdate: (id, after) => run(() => s.outbox.laterProposalUpdate(id, after)),
       markIncidentUpdatesSent: (id, upto, at) => run(() => s.outbox.markIncidentUpdatesSent(id, upto, at)),
       laterIncidentUpdate: (id, after) => run(() => s.outbox.laterIncidentUpdate(id, after)),
+      following: (id, limit) => run(() => s.outbox.following(id, limit)),
       markFailed: (id, error, next) => run(() => s.outbox.markFailed(id, error, next)),
       pending: () => run(() => s.outbox.pending()),
     },

@@ -64,7 +64,8 @@ describe('adapter faults', () => {
     expect(p.state).toBe('failed');
     expect(p.executionDetail).toContain('HTTP 503');
     const thread = threadOf();
-    expect(thread).toContain('failed: HTTP 503 Service Unavailable (after 3 attempts) cc <@U0ALICE>');
+    expect(thread).toContain('failed: nothing is reported as rolled back; follow the runbook. cc <@U0ALICE>');
+    expect(thread).toContain('HTTP 503 Service Unavailable (after 3 attempts)');
     expect(thread).toContain('Rollback attempt 3 of 3 failed: HTTP 503 Service Unavailable; no attempts left.');
     expect(thread).not.toContain('Verified');
     expect(thread).not.toContain('Rolled back');

@@ -73,7 +73,11 @@ async function restart(): Promise<void> {
   drainer.stop();
 }
 
-const auditSeq = (blocks: unknown) => /audit #(\d+)/.exec(JSON.stringify(blocks ?? []))?.[1];
+/** The audit rows a message reports (`audit #5, #6, #7`: several when steps of one second were folded). */
+const auditSeqs = (blocks: unknown): string[] => {
+  const token = /audit ((?:#\d+(?:, )?)+)/.exec(JSON.stringify(blocks ?? []))?.[1] ?? '';
+  return [...token.matchAll(/#(\d+)/g)].map((m) => m[1]!);
+};
 
 describe('outbox: exactly once across a crash after Slack accepted the message', () => {
   it('a thread reply posted just before the crash is found in Slack, marked sent and not posted again', async () => {
@@ -200,13 +204,49 @@ describe('outbox: exactly once across a crash after Slack accepted the message',
     expect(h.store.proposals.get(p.id)!.messageTs).toBe(root.ts);
     const steps = h.store.audit.forProposal(p.id).filter((e) => e.details.fact).map((e) => String(e.seq));
     expect(steps.length).toBeGreaterThan(3);
-    expect(h.chat.thread(root.ts).map((m) => auditSeq(m.blocks))).toEqual(steps);
+    expect(h.chat.thread(root.ts).flatMap((m) => auditSeqs(m.blocks))).toEqual(steps);
     // Top-level steps (the incident opening) too: once each.
-    const topLevel = h.chat.posts.filter((m) => !m.threadTs && m !== root).map((m) => auditSeq(m.blocks));
+    const topLevel = h.chat.posts.filter((m) => !m.threadTs && m !== root).flatMap((m) => auditSeqs(m.blocks));
     expect(new Set(topLevel).size).toBe(topLevel.length);
     // Every post carried its outbox id, and no two posts the same one.
     const ids = h.chat.posts.map((m) => m.metadata?.event_payload.outbox_id);
     expect(ids.every((id) => typeof id === 'number')).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
   }, 20_000);
+  it('folds the steps of one second into one message, and a crash after posting the fold never posts any of them again', async () => {
+    await handleAlerts(h.deps, [firingAlert()]);
+    await h.settle();
+    await restart();
+    const p = h.store.proposals.liveFor('fraud-scorer')!;
+    const root = h.chat.posts.find((m) => m.ts === h.store.proposals.get(p.id)!.messageTs)!;
+    const before = h.chat.thread(root.ts).length;
+    await recordDecision(h.deps, { proposalId: p.id, user: 'U0ALICE', decision: 'approve' });
+    h.clock.advance(5_000);
+    await recordDecision(h.deps, { proposalId: p.id, user: 'U0BOB', decision: 'approve' });
+    await h.settle();
+
+    // Alice's approval came 5 s earlier: a message of its own. Bob's, the quorum and the start of
+    // the execution came in the same second: one message, and the process dies right after it.
+    expect(await liveUntilDeath(h.deps)).toBe(true);
+    expect(await liveUntilDeath(h.deps)).toBe(true);
+    const [alone, fold] = h.chat.thread(root.ts).slice(before);
+    expect(alone!.text).toBe('✅ Approved by <@U0ALICE> (1/2); waiting for 1 more.');
+    expect(fold!.text.split('\n').slice(0, 3)).toEqual([
+      '✅ Approved by <@U0BOB> (2/2).',
+      '👥 Quorum reached: rolling back fraud-scorer to v41.',
+      '⏳ Executing rollback of fraud-scorer: v42 → v41.',
+    ]);
+    const folded = auditSeqs(fold!.blocks);
+    expect(folded.length).toBeGreaterThanOrEqual(3);
+    expect(fold!.metadata?.event_payload.through_outbox_id).toBeGreaterThan(Number(fold!.metadata?.event_payload.outbox_id));
+
+    await restart();
+    const replies = h.chat.thread(root.ts).slice(before);
+    // Found in Slack by its first outbox id, the whole fold is marked sent: none of its steps is posted again.
+    expect(replies.filter((m) => m.text.includes('Quorum reached'))).toHaveLength(1);
+    expect(replies.filter((m) => m.text.includes('Executing rollback'))).toHaveLength(1);
+    const steps = h.store.audit.forProposal(p.id).filter((e) => e.details.fact).map((e) => String(e.seq));
+    expect(h.chat.thread(root.ts).flatMap((m) => auditSeqs(m.blocks))).toEqual(steps);
+    expect(h.store.outbox.pending()).toBe(0);
+  });
 });

@@ -1,4 +1,4 @@
-import { ChatError, isOutboxMetadata, type Chat, type ChatMessage, type ChatUpload, type Directory } from '../../src/ports/chat.js';
+import { ChatError, isOutboxMetadata, outboxThrough, type Chat, type ChatMessage, type ChatUpload, type Directory } from '../../src/ports/chat.js';
 import { validateBlocks } from '../../src/sandbox/block-kit.js';
 
 /** Every message the bot sends in tests must pass the same Block Kit validation Slack applies. */
@@ -39,7 +39,9 @@ export class FakeChat implements Chat {
   async findPosted(channel: string, threadTs: string | undefined, outboxId: number) {
     this.lookups++;
     const found = this.posts.find((p) => p.channel === channel && p.threadTs === threadTs && isOutboxMetadata(p.metadata, outboxId));
-    return found ? { ts: found.ts } : undefined;
+    if (!found) return undefined;
+    const through = outboxThrough(found.metadata, outboxId);
+    return through > outboxId ? { ts: found.ts, throughId: through } : { ts: found.ts };
   }
   async postEphemeral(msg: ChatMessage & { user: string }) {
     assertValid(msg);

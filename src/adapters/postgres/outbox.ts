@@ -60,6 +60,10 @@ export class PgOutbox implements OutboxQueue {
     return r ? Number(r.id) : undefined;
   }
 
+  async following(id: number, limit: number): Promise<OutboxItem[]> {
+    return (await rows(this.sql, 'SELECT * FROM outbox WHERE stream = (SELECT stream FROM outbox WHERE id = $1) AND id > $1 AND sent_at IS NULL ORDER BY id LIMIT $2', [id, limit])).map(toItem);
+  }
+
   async markFailed(id: number, error: string, nextAttemptAt: string): Promise<void> {
     await this.sql.query('UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3', [error, nextAttemptAt, id]);
   }

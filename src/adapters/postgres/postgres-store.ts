@@ -77,6 +77,7 @@ export class PostgresStore implements StorePort {
       laterProposalUpdate: (id, after) => outside.outbox.laterProposalUpdate(id, after),
       markIncidentUpdatesSent: (id, upto, now) => outside.outbox.markIncidentUpdatesSent(id, upto, now),
       laterIncidentUpdate: (id, after) => outside.outbox.laterIncidentUpdate(id, after),
+      following: (id, limit) => outside.outbox.following(id, limit),
       markFailed: (id, error, next) => outside.outbox.markFailed(id, error, next),
       pending: () => outside.outbox.pending(),
     };

@@ -1,19 +1,48 @@
 import type { KnownBlock } from '@slack/types';
-import { describeStep } from '../../domain/describe-step.js';
+import { stepWords } from '../../domain/describe-step.js';
 import { DRILL_MARK } from '../../domain/drill.js';
 import type { StepFact } from '../../domain/step-fact.js';
 import type { QueuedStep } from '../../ports/store.js';
-import { mrkdwn } from './mrkdwn.js';
+import { mrkdwn, slackDate } from './mrkdwn.js';
 
-/** A step as a threaded Slack message: its words as mrkdwn, and where it sits in the audit trail. */
+/** Detail this short sits in a small context line under the step; longer detail gets sections. */
+const CONTEXT_DETAIL_MAX = 1500;
+
+const words = (step: QueuedStep) => stepWords(step.fact as unknown as StepFact);
+
+/** Whether the step reads as one line alone (no detail under it): only those fold together. */
+export function isOneLineStep(step: QueuedStep): boolean {
+  return words(step).detail === undefined;
+}
+
+/**
+ * A step as a threaded Slack message: one line (emoji, what happened, who as a mention), its
+ * detail under it when it has one, and a small context naming its audit row and its time. The
+ * actor id, exact time and hash stay in the audit trail (`backstop audit verify`).
+ */
 export function stepMessage(step: QueuedStep): { text: string; blocks: KnownBlock[] } {
-  const text = `${step.drill ? DRILL_MARK : ''}${mrkdwn(describeStep(step.fact as unknown as StepFact))}`;
-  const footer = `audit #${step.seq} · ${step.fact.action} · ${step.actor} · ${step.at} · ${step.hash.slice(0, 12)}`;
-  const blocks: KnownBlock[] = [
-    ...chunk(text, 3000).slice(0, 48).map((t): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: t } })),
-    { type: 'context', elements: [{ type: 'mrkdwn', text: footer }] },
-  ];
-  return { text, blocks };
+  return stepsMessage([step]);
+}
+
+/**
+ * Several steps of one thread, queued within the same second, as one message: a line each,
+ * then `audit #5, #6, #7` and the time. A lone step may carry its detail.
+ */
+export function stepsMessage(steps: readonly QueuedStep[]): { text: string; blocks: KnownBlock[] } {
+  const first = steps[0];
+  if (!first) throw new Error('stepsMessage needs at least one step');
+  const mark = first.drill ? DRILL_MARK : '';
+  const lines = steps.map((s) => `${mark}${mrkdwn(words(s).line)}`);
+  const said = steps.length === 1 ? words(first).detail : undefined;
+  const detail = said && mrkdwn(said).trim() ? mrkdwn(said) : undefined;
+  const audit = `audit ${steps.map((s) => `#${s.seq}`).join(', ')} · ${slackDate(first.at, '{time_secs}')}`;
+  const blocks: KnownBlock[] = chunk(lines.join('\n'), 3000).slice(0, 10).map((t): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: t } }));
+  if (detail !== undefined) {
+    if (detail.length <= CONTEXT_DETAIL_MAX) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: detail }] });
+    else blocks.push(...chunk(detail, 3000).slice(0, 36).map((t): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: t } })));
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: audit }] });
+  return { text: detail !== undefined ? `${lines.join('\n')}\n${detail}` : lines.join('\n'), blocks };
 }
 
 /** Splits long text at line breaks into pieces Slack accepts in one section (3000 chars). */
