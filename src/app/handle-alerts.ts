@@ -28,10 +28,16 @@ export async function handleAlerts(deps: Deps, alerts: readonly Alert[]): Promis
   const toResolve = new Set<string>();
   await deps.store.tx(async (r) => {
     const now = deps.clock.now().toISOString();
+    // One lookup per service per delivery (a delivery is usually one Alertmanager group of one service), not per alert.
+    const open = new Map<string, Incident>();
+    const live = new Map<string, boolean>();
     for (const a of alerts) {
       const service = matchService(deps.policy, a.labels) ?? null;
       let incident: Incident | undefined;
-      if (service && a.status === 'firing') incident = (await r.incidents.openFor(service)) ?? (await openIncident(deps, r, service, a, now));
+      if (service && a.status === 'firing') {
+        incident = open.get(service) ?? (await r.incidents.openFor(service)) ?? (await openIncident(deps, r, service, a, now));
+        open.set(service, incident);
+      }
       const knownIncident = incident?.id ?? (await r.alerts.incidentOf(a.fingerprint, a.startsAt));
       const outcome = await r.alerts.upsert(a, service, knownIncident, now);
       if (outcome === 'duplicate' || outcome === 'already_resolved') {
@@ -55,7 +61,9 @@ export async function handleAlerts(deps: Deps, alerts: readonly Alert[]): Promis
       if (incident && a.source === 'pagerduty' && a.labels.pagerduty_incident) await r.incidents.linkPagerDuty(incident.id, a.labels.pagerduty_incident);
       if (incident) {
         await r.audit.append({ at: now, incidentId: incident.id, proposalId: null, actor: a.source, action: 'alert.firing', details: { name: a.name, fingerprint: a.fingerprint, summary: a.summary ?? a.name, severity: a.severity } });
-        if (!(await r.proposals.hasLive(service))) toPropose.add(incident.id);
+        let hasLive = live.get(service);
+        if (hasLive === undefined) live.set(service, (hasLive = await r.proposals.hasLive(service)));
+        if (!hasLive) toPropose.add(incident.id);
         if (!summary.incidents.includes(incident.id)) summary.incidents.push(incident.id);
       }
     }
