@@ -15,22 +15,29 @@ export interface ConsoleOptions {
   /** The bot's base URL, known once its server listens. */
   botUrl: () => string;
   signingSecret: string;
+  /** Deliver clicks and commands over the emulator's Socket Mode connection instead of signed HTTP. */
+  socketMode?: boolean;
   alertmanagerToken?: string;
   users: readonly { id: string; name: string; real_name: string; role: string }[];
   /** Labels of the demo alert (must match a service in the policy). */
   demoService: string;
+  /** Reset demo: closes the demo's open incident as `user` and puts the registry back; says what it did. */
+  resetDemo?: (user: string) => Promise<string>;
 }
 
 const TEAM = { id: 'T0SANDBOX', domain: 'backstop-sandbox' };
 const APP_ID = 'A0BACKSTOP';
-const STATIC: Record<string, string> = {
-  '/sandbox': 'index.html',
-  '/sandbox/': 'index.html',
-  '/sandbox/console.js': 'console.js',
-  '/sandbox/console.css': 'console.css',
-  '/sandbox/block-kit-render.js': 'block-kit-render.js',
-};
 const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+/** The page and its ES modules (src/sandbox/console/*.js): a plain name, never a path. */
+const CONSOLE_FILE = /^\/sandbox\/([a-z][a-z0-9-]*\.(?:js|css))$/;
+
+function staticFile(path: string): string | undefined {
+  if (path === '/sandbox' || path === '/sandbox/') return 'index.html';
+  return CONSOLE_FILE.exec(path)?.[1];
+}
+
+/** Uploaded files the page shows inline; anything else is served as a download. */
+const FILE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp' };
 
 const userId = z.string().min(1);
 const clickSchema = z.object({ user: userId, channel: z.string().min(1), messageTs: z.string().min(1), actionId: z.string().min(1), blockId: z.string().optional() });
@@ -38,6 +45,7 @@ const commandSchema = z.object({ user: userId, channel: z.string().min(1), text:
 const viewSubmitSchema = z.object({ user: userId, viewId: z.string().min(1), values: z.record(z.string(), z.record(z.string(), z.string())) });
 const viewCloseSchema = z.object({ user: userId, viewId: z.string().min(1) });
 const alertSchema = z.object({ status: z.enum(['firing', 'resolved']) });
+const resetSchema = z.object({ user: userId });
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -68,6 +76,11 @@ export function createConsole(opts: ConsoleOptions): RequestListener {
   const findUser = (id: string) => opts.users.find((u) => u.id === id);
 
   async function toBot(body: string): Promise<{ status: number; body: unknown }> {
+    if (opts.socketMode) {
+      // Over the socket: the ack's payload is what an HTTP answer's body would have been.
+      const delivered = await emulator.deliverOverSocket(body);
+      return { status: delivered.acked ? 200 : 504, body: delivered.response ?? null };
+    }
     const ts = Math.floor(Date.now() / 1000);
     const res = await fetch(`${opts.botUrl()}/slack/events`, { method: 'POST', headers: { ...slackFormHeaders(opts.signingSecret, body, ts) }, body });
     const text = await res.text();
@@ -125,6 +138,22 @@ export function createConsole(opts: ConsoleOptions): RequestListener {
       const me = new URL(req.url ?? '/', 'http://x').searchParams.get('user') ?? opts.users[0]?.id ?? '';
       json(res, 200, state(me));
     },
+    // Uploaded files (files.uploadV2): the page cannot send the bot token url_private needs.
+    'GET /sandbox/api/file': async (req, res) => {
+      const id = new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? '';
+      const file = emulator.files().find((f) => f.id === id && f.completed);
+      if (!file?.content) return json(res, 404, { error: 'file_not_found' });
+      const ext = file.filename.split('.').pop()?.toLowerCase() ?? '';
+      const type = FILE_TYPES[ext];
+      const name = encodeURIComponent(file.filename);
+      res.writeHead(200, {
+        'content-type': type ?? 'application/octet-stream', 'content-length': String(file.content.length), 'cache-control': 'no-store',
+        // Bytes the bot uploaded, shown to a person: never run as a page.
+        'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; sandbox",
+        'content-disposition': `${type ? 'inline' : 'attachment'}; filename*=UTF-8''${name}`,
+      });
+      res.end(file.content);
+    },
     'GET /sandbox/api/events': async (req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       res.write('event: change\ndata: {}\n\n');
@@ -177,6 +206,12 @@ export function createConsole(opts: ConsoleOptions): RequestListener {
       json(res, 200, { ok: true });
       for (const c of clients) c.write('event: change\ndata: {}\n\n');
     }),
+    'POST /sandbox/api/reset-demo': post(resetSchema, async (input, res) => {
+      if (!findUser(input.user)) return json(res, 404, { error: 'unknown user' });
+      if (!opts.resetDemo) return json(res, 404, { error: 'not_found', message: 'this console has no demo to reset' });
+      demoAlert = null;
+      json(res, 200, { ok: true, message: await opts.resetDemo(input.user) });
+    }),
     'POST /sandbox/api/alert': post(alertSchema, async (input, res) => {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (opts.alertmanagerToken) headers.authorization = `Bearer ${opts.alertmanagerToken}`;
@@ -196,7 +231,7 @@ export function createConsole(opts: ConsoleOptions): RequestListener {
       });
       return;
     }
-    const file = req.method === 'GET' ? STATIC[path] : undefined;
+    const file = req.method === 'GET' ? staticFile(path) : undefined;
     if (!file) return json(res, 404, { error: 'not_found' });
     readFile(new URL(`./console/${file}`, import.meta.url))
       .then((content) => {

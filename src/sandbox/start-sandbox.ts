@@ -9,6 +9,7 @@ import { systemClock } from '../runtime/system-clock.js';
 import { loadOrCreateKeyFile, sandboxKeyFile } from '../store/audit-key.js';
 import { openDb } from '../store/db.js';
 import { createConsole } from './console-server.js';
+import { resetDemo } from './demo-reset.js';
 import { SlackEmulator } from './slack-emulator.js';
 
 /** Users and channel the sandbox policy (manifests/policy.sandbox.yaml) refers to. */
@@ -51,26 +52,41 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
     SLACK_BOT_TOKEN: 'xoxb-backstop-emulator',
     SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
     SLACK_API_URL: emulator.url,
-    SLACK_APP_TOKEN: undefined,
+    // Socket Mode on request: the emulator's WebSocket server, the way most internal bots are installed.
+    SLACK_APP_TOKEN: opts.env.BACKSTOP_SANDBOX_SOCKET === '1' ? emulator.appToken : undefined,
     // Intake is closed without a token: make one per run, which the console's demo alert sends.
     ALERTMANAGER_TOKEN: opts.env.ALERTMANAGER_TOKEN ?? generatedToken,
   };
   let botUrl = '';
+  let bot: Backstop | undefined;
+  const demoService = Object.keys(opts.policy.services)[0] ?? 'fraud-scorer';
   const consoleListener = createConsole({
-    emulator, botUrl: () => botUrl, signingSecret: env.SLACK_SIGNING_SECRET!, alertmanagerToken: env.ALERTMANAGER_TOKEN,
-    users: SANDBOX_USERS, demoService: Object.keys(opts.policy.services)[0] ?? 'fraud-scorer',
+    emulator, botUrl: () => botUrl, signingSecret: env.SLACK_SIGNING_SECRET!, alertmanagerToken: env.ALERTMANAGER_TOKEN, socketMode: Boolean(env.SLACK_APP_TOKEN),
+    users: SANDBOX_USERS, demoService,
+    // Reset demo: what the person pressing it closes is theirs (audited as them), in this run's Slack.
+    async resetDemo(user) {
+      if (!bot) throw new Error('the bot is still starting');
+      const done = await resetDemo(bot.deps, { service: demoService, actor: user, slack: 'here' });
+      seedRegistry(new LocalRegistry(db, systemClock));
+      return done.message;
+    },
   });
-  const bot = await startBackstop({
+  bot = await startBackstop({
     env, policy: opts.policy, secrets: opts.secrets, logger: opts.log, db, mounts: { '/sandbox': consoleListener }, pacing: { channelIntervalMs: 150, channelBurst: 5 },
     // The same drills as production: `/backstop drill <scenario>` in the sandbox channel, announced at once.
     drills: opts.policy.drills ?? { channel: SANDBOX_CHANNEL.id, timezone: 'UTC', announceLead: 0, schedules: [] },
     drillWiring: drillSchedulerDefaults,
   });
   botUrl = bot.url;
+  // The last run's incident is still open in this database, its messages in an emulator that is
+  // gone: close it, so the demo alert proposes afresh, and drop what was queued for that Slack.
+  const reset = await resetDemo(bot.deps, { service: demoService, actor: 'sandbox', slack: 'gone' });
+  if (reset.incidents > 0 || reset.droppedMessages > 0) opts.log.info(reset, 'sandbox: the last demo was closed');
+  const started = bot;
   return {
-    bot, emulator, consoleUrl: `${bot.url}/sandbox`, generatedAlertmanagerToken: generatedToken,
+    bot: started, emulator, consoleUrl: `${started.url}/sandbox`, generatedAlertmanagerToken: generatedToken,
     async stop() {
-      await bot.stop();
+      await started.stop();
       await emulator.stop();
       db.close();
     },

@@ -8,6 +8,8 @@ type Ctx = {
   values?: Record<string, Record<string, string>>;
   errors?: Record<string, string>;
   readOnly?: boolean;
+  timeZone?: string;
+  now?: number;
 };
 type Node = { html: string };
 type H = (tag: string, attrs: Record<string, unknown> | null, children: unknown) => Node;
@@ -76,13 +78,13 @@ describe('mrkdwn rendering', () => {
     expect(r.safeUrl('https://ok.example/x')).toBe('https://ok.example/x');
   });
 
-  it('shows user, channel and group mentions by name, and a date by its fallback', () => {
-    const html = r.mrkdwnToHtml('<@U0ALICE> in <#C0SANDBOX>, ask <!subteam^S0ONCALL> or <@U0NOBODY>; expires <!date^1700000000^{time}|2023-11-14T22:13:20Z>', ctx);
+  it('shows user, channel and group mentions by name, and a date in the reader\'s time zone', () => {
+    const html = r.mrkdwnToHtml('<@U0ALICE> in <#C0SANDBOX>, ask <!subteam^S0ONCALL> or <@U0NOBODY>; expires <!date^1700000000^{time}|2023-11-14T22:13:20Z>', { ...ctx, timeZone: 'UTC' });
     expect(html).toContain('>@alice</span>');
     expect(html).toContain('>#inc-fraud-scorer</span>');
     expect(html).toContain('>@sre-oncall</span>');
     expect(html).toContain('>@U0NOBODY</span>');
-    expect(html).toContain('>2023-11-14T22:13:20Z</span>');
+    expect(html).toContain('>10:13 PM</span>');
     expect(html).not.toContain('{time}');
   });
 

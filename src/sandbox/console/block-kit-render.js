@@ -11,69 +11,11 @@
  * `safeUrl`, and malformed blocks degrade to a visible "unsupported" note instead of throwing.
  */
 
-// ---------------------------------------------------------------------------------------------
-// Element factories
+import { htmlH, toHtml } from './element-factory.js';
+import { renderFiles } from './files-render.js';
+import { formatSlackDate, fullLocalTime, parseDateCommand } from './slack-date.js';
 
-const NAME = /^[a-z][a-z0-9-]*$/;
-const VOID = new Set(['br', 'hr', 'img', 'input']);
-
-export function escapeHtml(value) {
-  return String(value)
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
-
-function flatChildren(children, out = []) {
-  if (children === null || children === undefined || children === false) return out;
-  if (Array.isArray(children)) {
-    for (const c of children) flatChildren(c, out);
-    return out;
-  }
-  out.push(children);
-  return out;
-}
-
-function checkName(kind, name) {
-  if (!NAME.test(name)) throw new Error(`invalid ${kind} name: ${name}`);
-}
-
-/** String factory: returns `{ html }`; strings among `children` are escaped text. */
-export function htmlH(tag, attrs, children) {
-  checkName('tag', tag);
-  let html = `<${tag}`;
-  for (const [key, value] of Object.entries(attrs ?? {})) {
-    if (value === null || value === undefined || value === false) continue;
-    checkName('attribute', key);
-    html += value === true ? ` ${key}` : ` ${key}="${escapeHtml(value)}"`;
-  }
-  html += '>';
-  if (VOID.has(tag)) return { html };
-  for (const child of flatChildren(children)) html += typeof child === 'string' ? escapeHtml(child) : child.html;
-  return { html: `${html}</${tag}>` };
-}
-
-/** The HTML of a node built with `htmlH`. */
-export function toHtml(node) {
-  return typeof node === 'string' ? escapeHtml(node) : node.html;
-}
-
-/** DOM factory over the given document: strings become text nodes, never markup. */
-export function domH(doc) {
-  return (tag, attrs, children) => {
-    checkName('tag', tag);
-    const el = doc.createElement(tag);
-    for (const [key, value] of Object.entries(attrs ?? {})) {
-      if (value === null || value === undefined || value === false) continue;
-      checkName('attribute', key);
-      el.setAttribute(key, value === true ? '' : String(value));
-    }
-    for (const child of flatChildren(children)) el.append(typeof child === 'string' ? doc.createTextNode(child) : child);
-    return el;
-  };
-}
+export { domH, escapeHtml, htmlH, toHtml } from './element-factory.js';
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -156,12 +98,8 @@ function renderAngle(h, raw, ctx) {
       const handle = lookup(ctx.groups, id) ?? (label ? label.replace(/^@/, '') : id);
       return h('span', { class: 'mk-mention mk-group', 'data-group-id': id }, [`@${handle}`]);
     }
-    if (command.startsWith('date^')) {
-      const seconds = Number(command.split('^')[1]);
-      const date = Number.isFinite(seconds) ? new Date(seconds * 1000) : null;
-      const iso = date && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
-      return h('span', { class: 'mk-date', title: iso }, [label ?? iso ?? raw]);
-    }
+    const date = parseDateCommand(decodeEntities(command));
+    if (date) return renderDate(h, date, label, ctx);
     if (command === 'here' || command === 'channel' || command === 'everyone') {
       return h('span', { class: 'mk-mention mk-broadcast' }, [`@${command}`]);
     }
@@ -172,6 +110,21 @@ function renderAngle(h, raw, ctx) {
   if (url) return h('a', { class: 'mk-link', href: url, target: '_blank', rel: 'noopener noreferrer' }, [label ?? href]);
   // Not a link we can follow: show the label, or the text as the sender wrote it.
   return label ?? `<${href}>`;
+}
+
+/**
+ * A date token in the reader's local time (`ctx.timeZone` / `ctx.now` for tests), linked when it
+ * carries a link; its fallback only when the time cannot be read.
+ */
+function renderDate(h, date, label, ctx) {
+  const opts = { timeZone: ctx.timeZone, now: ctx.now };
+  const text = formatSlackDate(date.seconds, date.format, opts);
+  if (text === null) return h('span', { class: 'mk-date' }, [label ?? `<!date^${date.seconds}^${date.format}>`]);
+  const title = `${fullLocalTime(date.seconds, opts)} · ${new Date(date.seconds * 1000).toISOString()}`;
+  const attrs = { class: 'mk-date', title, 'data-testid': 'date', 'data-unix': String(date.seconds) };
+  const url = date.link ? safeUrl(date.link) : null;
+  if (url) return h('a', { ...attrs, class: 'mk-date mk-link', href: url, target: '_blank', rel: 'noopener noreferrer' }, [text]);
+  return h('span', attrs, [text]);
 }
 
 function renderToken(h, token, ctx) {
@@ -339,7 +292,7 @@ function renderRichInline(h, el, ctx) {
     case 'usergroup': return renderAngle(h, `!subteam^${str(el.usergroup_id)}`, ctx);
     case 'broadcast': return renderAngle(h, `!${str(el.range)}`, ctx);
     case 'emoji': return el.unicode ? String.fromCodePoint(...str(el.unicode).split('-').map((c) => parseInt(c, 16)).filter(Number.isFinite)) : emojify(`:${str(el.name)}:`);
-    case 'date': return str(el.fallback) || new Date(Number(el.timestamp) * 1000).toISOString();
+    case 'date': return renderDate(h, { seconds: Number(el.timestamp), format: str(el.format) || '{date_short_pretty} at {time}', link: el.url ?? null }, str(el.fallback) || undefined, ctx);
     default: return '';
   }
 }
@@ -407,7 +360,9 @@ function renderBlock(h, block, ctx) {
 
 /**
  * Blocks as one element. `ctx`: `users`, `channels`, `groups` (id → display name, plain objects
- * or Maps), and for modals `values` / `errors` keyed by block id; `readOnly` disables buttons.
+ * or Maps), and for modals `values` / `errors` keyed by block id; `readOnly` disables buttons;
+ * `timeZone` / `now` fix how date tokens read (default: the browser's zone and clock);
+ * `fileUrl(file)` is where an uploaded file's bytes are fetched (files-render.js).
  */
 export function renderBlocks(h, blocks, ctx = {}) {
   const list = Array.isArray(blocks) ? blocks : [];
@@ -426,6 +381,7 @@ export function renderMessageBody(h, message, ctx = {}) {
   const attachments = isObject(message) && Array.isArray(message.attachments) ? message.attachments.filter(isObject) : [];
   return h('div', { class: 'msg-body', 'data-testid': 'message-text' }, [
     blocks ? renderBlocks(h, blocks, ctx) : renderMrkdwn(h, isObject(message) ? message.text : '', ctx),
+    renderFiles(h, isObject(message) ? message.files : undefined, ctx),
     attachments.map((a) => h('div', { class: 'msg-attachment' }, [
       Array.isArray(a.blocks) && a.blocks.length ? renderBlocks(h, a.blocks, ctx) : renderMrkdwn(h, str(a.text ?? a.fallback), ctx),
     ])),
