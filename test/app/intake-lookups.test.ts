@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { handleAlerts } from '../../src/app/handle-alerts.js';
 import type { Deps } from '../../src/app/deps.js';
@@ -18,7 +21,7 @@ function counting(store: StorePort) {
 
 describe('intake work per delivery', () => {
   it('looks up the open incident and the live proposal once per service in a delivery, however many alerts it carries', async () => {
-    const h = buildHarness({});
+    const h = buildHarness({ postmortemDir: mkdtempSync(join(tmpdir(), 'backstop-intake-')) });
     const { wrapped, calls } = counting(h.deps.store);
     const deps: Deps = { ...h.deps, store: wrapped };
     const alerts = Array.from({ length: 10 }, (_, i) => firingAlert({ fingerprint: `f${String(i).padStart(15, '0')}` }));
