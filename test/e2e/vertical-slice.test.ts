@@ -199,6 +199,28 @@ describe('vertical slice: alert → proposal → approvals → rollback → veri
     expect(md).toMatch(/\| accuracy \| 0\.91 \| 0\.8 \(breach\) \| 0\.91 \|/);
   });
 
+  it('threads each step as one line saying who, with no footer of actor id, ISO time and hash', () => {
+    const replies = emu.thread(incidentChannel.id, proposal.ts).slice(1).filter((m) => !m.text.includes('Postmortem'));
+    expect(replies.length).toBeGreaterThan(3);
+    for (const m of replies) {
+      const blocks = (m.blocks ?? []) as { type: string; text?: { text: string }; elements?: { text: string }[] }[];
+      const context = blocks.filter((b) => b.type === 'context').map((b) => b.elements!.map((e) => e.text).join(' ')).at(-1)!;
+      // A line per step (several when steps of one second were folded), the audit rows and time in small print.
+      const seqs = /audit ((?:#\d+(?:, )?)+)/.exec(context)?.[1]?.split(', ') ?? [];
+      expect(seqs.length, context).toBeGreaterThan(0);
+      expect(blocks[0]!.type).toBe('section');
+      expect(blocks[0]!.text!.text.split('\n'), m.text).toHaveLength(seqs.length);
+      expect(context).toMatch(/<!date\^\d+\^\{time_secs\}\|/);
+      const shown = JSON.stringify(blocks).replace(/<@U[A-Z0-9]+>/g, '@mention');
+      expect(shown).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+      expect(shown).not.toMatch(/\b[0-9a-f]{12}\b/);
+      for (const u of Object.values(users)) expect(shown).not.toContain(u.id);
+    }
+    const said = replies.map((m) => m.text).join('\n');
+    expect(said).toContain(`✅ Approved by <@${users.alice.id}> (1/2)`);
+    expect(said).toContain(`✅ Approved by <@${users.bob.id}> (2/2)`);
+  });
+
   it('keeps an audit chain that `npx backstop audit verify` accepts, and that detects tampering', async () => {
     const cli = join(process.cwd(), 'bin', 'backstop.js');
     const ok = spawnSync('node', [cli, 'audit', 'verify'], { env: { ...process.env, BACKSTOP_DB: dbFile, BACKSTOP_AUDIT_KEY: TEST_AUDIT_KEY }, encoding: 'utf8' });

@@ -48,8 +48,11 @@ async function ready(url: string, child: ChildProcess): Promise<void> {
   throw new Error('bot did not become ready');
 }
 
-/** The audit row a step's message reports, from its footer (`audit #12 · …`). */
-const auditSeq = (blocks: unknown) => /audit #(\d+)/.exec(JSON.stringify(blocks ?? []))?.[1];
+/** The audit rows a step's message reports, from its context (`audit #12 · …`, or `audit #5, #6, #7` for steps folded into one message). */
+const auditSeqs = (blocks: unknown): string[] => {
+  const token = /audit ((?:#\d+(?:, )?)+)/.exec(JSON.stringify(blocks ?? []))?.[1] ?? '';
+  return [...token.matchAll(/#(\d+)/g)].map((m) => m[1]!);
+};
 
 const died = (child: ChildProcess) => new Promise<NodeJS.Signals | null>((resolve) => {
   if (child.exitCode !== null || child.signalCode !== null) resolve(child.signalCode);
@@ -138,12 +141,12 @@ describe.each<[Checkpoint, string]>([
         const proposalId = db.prepare("SELECT id FROM proposals WHERE service = 'fraud-scorer'").pluck().get() as string;
         const facts = (db.prepare('SELECT seq, details FROM audit WHERE proposal_id = ? ORDER BY seq').all(proposalId) as { seq: number; details: string }[])
           .filter((r) => (JSON.parse(r.details) as { fact?: unknown }).fact).map((r) => String(r.seq));
-        expect(emu.thread(channel.id, msg.ts).slice(1).map((m) => auditSeq(m.blocks))).toEqual(facts);
+        expect(emu.thread(channel.id, msg.ts).slice(1).flatMap((m) => auditSeqs(m.blocks))).toEqual(facts);
         // The proposal's own message once (its ts recorded), and each top-level step once.
         const topLevel = emu.messages(channel.id, { topLevel: true });
         expect(topLevel.filter((m) => m.text.startsWith('Rollback proposal'))).toHaveLength(1);
         expect(db.prepare('SELECT message_ts FROM proposals WHERE id = ?').pluck().get(proposalId)).toBe(msg.ts);
-        const topSteps = topLevel.map((m) => auditSeq(m.blocks)).filter((x) => x !== undefined);
+        const topSteps = topLevel.flatMap((m) => auditSeqs(m.blocks));
         expect(new Set(topSteps).size).toBe(topSteps.length);
       } finally {
         db.close();
