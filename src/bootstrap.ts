@@ -8,6 +8,7 @@ import { createAdapter } from './adapters/factory.js';
 import type { Checkpoint } from './ports/checkpoint.js';
 import { AnalysisScheduler } from './app/analysis-scheduler.js';
 import { AutoExecuteTimers } from './app/auto-execute-timers.js';
+import { ExpiryTimers } from './app/expiry-timers.js';
 import { autoExecuteDue, expireProposals } from './app/expire-proposals.js';
 import { OutboxDrainer, SLACK_PACING, type DrainerOptions } from './slack/outbox-drainer.js';
 import { recover } from './app/recover.js';
@@ -200,6 +201,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   const mayAct = () => !leadership || leadership.isLeader();
   const drainer = new OutboxDrainer(deps, opts.pacing ?? SLACK_PACING, mayAct);
   const autoTimers = new AutoExecuteTimers(deps, mayAct);
+  const expiryTimers = new ExpiryTimers(deps, mayAct);
   deps.armAutoExecute = (id, at) => autoTimers.arm(id, at);
   const analysis = new AnalysisScheduler(deps, mayAct);
   registerActions(app, deps);
@@ -246,14 +248,18 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     await recover(deps);
     // Automatic rollbacks fire at their due time; the sweep is only a safety net for a lost timer.
     await autoTimers.armPending();
+    // Expiry to the second: each sweep arms timers for what falls due before the next one.
+    const sweepMs = opts.sweepIntervalMs ?? 15_000;
+    await expiryTimers.armDue(sweepMs + 1000);
     sweep = setInterval(() => {
       if (!mayAct()) return;
       tasks.run('sweep', async () => {
         await autoExecuteDue(deps);
         await expireProposals(deps);
+        await expiryTimers.armDue(sweepMs + 1000);
         await seen.forgetBefore(new Date(clock.now().getTime() - 15 * 60_000).toISOString());
       });
-    }, opts.sweepIntervalMs ?? 15_000);
+    }, sweepMs);
     sweep.unref();
     // Another replica's steps reach the shared outbox without kicking this drainer.
     if (leadership) {
@@ -268,6 +274,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     if (outboxPoll) clearInterval(outboxPoll);
     analysis.stop();
     autoTimers.stop();
+    expiryTimers.stop();
     drainer.stop();
   };
   if (leadership) {

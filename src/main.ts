@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       `  ▶ Open the console: ${s.consoleUrl}`,
       '',
       `  bot:            ${url}  (alerts: POST ${url}/alerts/alertmanager${s.generatedAlertmanagerToken ? ` with Authorization: Bearer ${s.generatedAlertmanagerToken}, made for this run` : ''})`,
-      `  Slack emulator: ${s.emulator.url}`,
+      `  Slack emulator: ${s.emulator.url}${env.BACKSTOP_SANDBOX_SOCKET === '1' ? '  (Socket Mode: clicks and commands reach the bot over its WebSocket)' : ''}`,
       `  policy:         ${configFile}`,
       `  database:       ${env.BACKSTOP_DB}`,
       '',

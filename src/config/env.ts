@@ -30,6 +30,8 @@ export const envSchema = z.object({
   PAGERDUTY_WEBHOOK_SECRET: z.string().min(8, 'the signing secret of the PagerDuty webhook subscription').optional(),
   GENERIC_WEBHOOK_SECRET: z.string().min(16, 'use at least 16 random characters').optional(),
   DEPLOY_TOKEN: z.string().min(16, 'use at least 16 random characters').optional(),
+  /** Sandbox only: `1` runs the bot in Socket Mode against the emulator's WebSocket server (the console's clicks go over the socket). */
+  BACKSTOP_SANDBOX_SOCKET: z.enum(['0', '1'], { error: '"1" (Socket Mode) or "0" (HTTP, the default)' }).optional(),
   /** Test-only: the crash-recovery suite kills the process at this checkpoint. */
   BACKSTOP_TEST_KILL_AT: z.enum(CHECKPOINTS).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
