@@ -69,7 +69,8 @@ export function composeDeps(parts: DepsParts): Deps {
       const p = await store.proposals.get(id);
       const svc = p && resolveService(policy, p.service);
       if (!p || !svc) return undefined;
-      return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: svc.approvers, runbookUrl: deps.runbookUrl(p.service), runbookPath: svc.runbook ?? null, adapter: deps.adapter(p.service).describe() }) };
+      return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: svc.approvers, runbookUrl: deps.runbookUrl(p.service), runbookPath: svc.runbook ?? null, adapter: deps.adapter(p.service).describe(),
+        after: { settleMs: svc.settle, readBackTimeoutMs: svc.readBackTimeout, readBackIntervalMs: svc.readBackInterval, ...(svc.stages ? { stages: svc.stages } : {}) } }) };
     },
   };
   return deps;

@@ -7,6 +7,7 @@ import type { Ids } from '../ports/ids.js';
 import type { Pager } from '../ports/pager.js';
 import type { PostmortemSink } from '../ports/postmortem-sink.js';
 import type { RollbackAdapter } from '../ports/rollback-adapter.js';
+import type { SliCharts } from '../ports/sli-chart.js';
 import type { SliSource } from '../ports/sli-source.js';
 import type { Tasks } from '../ports/tasks.js';
 import type { StorePort } from '../ports/store.js';
@@ -21,6 +22,8 @@ export interface Deps {
   directory: Directory;
   tasks: Tasks;
   postmortems: PostmortemSink;
+  /** Draws SLI charts for the postmortem and `/backstop status <service>` (absent: no charts). */
+  charts?: SliCharts;
   log: Logger;
   service(name: string): ResolvedService | undefined;
   adapter(service: string): RollbackAdapter;

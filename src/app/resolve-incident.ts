@@ -1,8 +1,10 @@
 import { canResolve } from '../domain/incident.js';
-import { renderPostmortem } from '../domain/postmortem.js';
 import type { Deps } from './deps.js';
 import { transitionIn } from './apply-transition.js';
 import { recordStep } from './record-step.js';
+import { writePostmortemIfDue } from './draft-postmortem.js';
+
+export { writePostmortemIfDue } from './draft-postmortem.js';
 
 export type ResolveResult = { ok: true; message: string } | { ok: false; code: string; message: string };
 
@@ -38,31 +40,4 @@ export async function resolveIncident(deps: Deps, incidentId: string, by: Resolv
   if (!outcome.ok) return outcome;
   await writePostmortemIfDue(deps, incidentId);
   return outcome;
-}
-
-/**
- * Writes the postmortem once the incident is resolved and no rollback is still in flight.
- * Called from both resolution and verification, whichever finishes last.
- */
-export async function writePostmortemIfDue(deps: Deps, incidentId: string): Promise<string | undefined> {
-  const incident = await deps.store.incidents.get(incidentId);
-  if (!incident || incident.status !== 'resolved' || incident.postmortemPath) return undefined;
-  const proposals = await deps.store.proposals.forIncident(incidentId);
-  if (proposals.some((p) => p.state === 'approved' || p.state === 'executing' || p.state === 'executed')) return undefined;
-  const audit = await deps.store.audit.forIncident(incidentId);
-  const markdown = renderPostmortem({ incident, proposals, audit, alertNames: await deps.store.alerts.names(incidentId) });
-  const file = await deps.postmortems.write(incident, markdown);
-  const claimed = await deps.store.tx(async (r) => {
-    // Only the first writer posts it, should resolution and verification finish together.
-    if ((await r.incidents.get(incidentId))?.postmortemPath) return false;
-    await r.incidents.setPostmortemPath(incidentId, file);
-    await recordStep(deps, r, {
-      incidentId, proposalId: proposals.at(-1)?.id ?? null, actor: 'backstop',
-      fact: { action: 'postmortem.drafted', path: file, markdown },
-      details: { path: file },
-    });
-    return true;
-  });
-  deps.kickOutbox();
-  return claimed ? file : undefined;
 }

@@ -129,7 +129,14 @@ export function stepWords(f: StepFact): StepWords {
       return { line: said`🚨 Incident ${f.incidentId} opened${f.by.kind === 'analysis' ? ' by analysis' : ''} for ${f.service}: ${f.title}` };
     case 'incident.resolved':
       return { line: f.by.kind === 'alerts' ? said`✅ All alerts resolved: incident closed.` : said`✅ Incident resolved by ${user(f.by.user)}.` };
-    case 'postmortem.drafted':
-      return { line: said`📝 ${strong('Postmortem draft')} (also written to ${code(f.path)})`, detail: said`${f.markdown}` };
+    case 'postmortem.drafted': {
+      // The local path means nothing in Slack: the draft itself follows as a file.
+      if (!f.summary) return { line: said`📝 ${strong('Postmortem draft')}`, detail: said`${f.markdown}` };
+      const r = f.summary.rollback;
+      return {
+        line: said`📝 ${strong('Postmortem draft')} for ${f.summary.service} (${f.summary.incidentId})${r ? `: ${r.from ?? 'unknown'} → ${r.to}, ${r.state.replaceAll('_', ' ')}` : ''}.`,
+        detail: said`The full draft and the SLI chart follow as files: ${(f.files ?? []).join(', ') || 'none'}.`,
+      };
+    }
   }
 }

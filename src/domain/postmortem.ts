@@ -1,104 +1,144 @@
-/** Renders the postmortem draft as markdown from stored facts only; nothing here is invented. */
+/**
+ * Renders the postmortem draft as markdown from stored facts only; nothing here is invented.
+ * People appear by display name (resolved by the caller and passed in), never as raw ids.
+ */
 import type { AuditEntry } from './audit.js';
-import { isDrill } from './drill.js';
-import type { Incident } from './incident.js';
-import type { Proposal } from './proposal.js';
-import { comparatorSymbol, fmt, type SliReading } from './sli.js';
+import { describeStep } from './describe-step.js';
+import { peopleIn, plainText } from './said.js';
+import { comparatorSymbol, fmt } from './sli.js';
+import type { StepFact } from './step-fact.js';
+import { formatDuration, mainProposal, postmortemSummary, stateWords, timings, withUnit, type PostmortemInput, type SummarySli } from './postmortem-summary.js';
 
-export interface PostmortemInput {
-  incident: Incident;
-  proposals: Proposal[];
-  audit: AuditEntry[];
-  alertNames: string[];
+export { formatDuration, timings, type PostmortemInput, type PostmortemTimings } from './postmortem-summary.js';
+
+/** What a Slack user id looks like, as an actor or a proposal's requester (not `backstop`, `alert`). */
+const USER_ID = /^[UW][0-9A-Z]+$/;
+
+function factOf(e: AuditEntry): StepFact | undefined {
+  const f = e.details.fact as { action?: unknown } | undefined;
+  return f && typeof f.action === 'string' ? (f as StepFact) : undefined;
 }
 
-export interface PostmortemTimings {
-  toProposalMs: number | null;
-  toApprovalMs: number | null;
-  toRecoveryMs: number | null;
-}
-
-export function timings(input: PostmortemInput): PostmortemTimings {
-  const opened = Date.parse(input.incident.openedAt);
-  const p = input.proposals[0];
-  const since = (iso: string | null | undefined) => (iso ? Date.parse(iso) - opened : null);
-  const recovered = input.proposals.find((x) => x.state === 'verified');
-  return {
-    toProposalMs: since(p?.createdAt),
-    toApprovalMs: since(input.proposals.find((x) => x.decidedAt && x.approvals.length >= x.requiredApprovals)?.decidedAt),
-    toRecoveryMs: since(recovered?.verifiedAt),
+/** Every user id the draft mentions: whom the caller must find a name for. */
+export function peopleOfPostmortem(input: Omit<PostmortemInput, 'names'>): string[] {
+  const ids = new Set<string>();
+  const add = (id: string | null | undefined) => {
+    if (id && USER_ID.test(id)) ids.add(id);
   };
-}
-
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return 'n/a';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
-  return `${Math.floor(m / 60)}h ${m % 60}m`;
-}
-
-function sliTable(before: SliReading[], after: SliReading[] | null): string[] {
-  const rows = ['| SLI | baseline | before rollback | after rollback | threshold | verdict after |', '|---|---|---|---|---|---|'];
-  for (const b of before) {
-    const a = after?.find((x) => x.name === b.name);
-    rows.push(`| ${b.name} | ${fmt(b.baseline)} | ${fmt(b.current)} (${b.verdict}) | ${a ? fmt(a.current) : '—'} | ${comparatorSymbol(b.comparator)} ${fmt(b.threshold)} is a breach | ${a ? a.verdict : 'not measured'} |`);
+  add(input.incident.resolvedBy);
+  for (const p of input.proposals) {
+    add(p.requestedBy);
+    add(p.decidedBy);
+    for (const a of p.approvals) add(a.user);
   }
-  return rows;
+  for (const e of input.audit) {
+    add(e.actor);
+    const f = factOf(e);
+    const words = f && f.action !== 'postmortem.drafted' ? describeStep(f) : undefined;
+    if (Array.isArray(words)) for (const id of peopleIn(words)) add(id);
+  }
+  return [...ids];
+}
+
+/** "2025-03-01 12:00:30": to the second, UTC, without milliseconds. */
+function utc(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function cell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+function sliTable(rows: readonly SummarySli[]): string[] {
+  const out = ['| SLI | baseline | before rollback | after rollback | breach when | verdict after |', '|---|---|---|---|---|---|'];
+  for (const s of rows) {
+    const v = (x: number | null) => withUnit(x, s.unit, fmt);
+    out.push(`| ${s.name} | ${v(s.baseline)} | ${v(s.before)} (${stateWords(s.verdictBefore)}) | ${s.after === null && s.verdictAfter === null ? '—' : v(s.after)} | ${comparatorSymbol(s.comparator)} ${v(s.threshold)} | ${s.verdictAfter ? stateWords(s.verdictAfter) : 'not measured'} |`);
+  }
+  return out;
 }
 
 export function renderPostmortem(input: PostmortemInput): string {
   const { incident } = input;
+  const names = input.names ?? {};
+  const nameOf = (id: string) => names[id];
+  const person = (id: string | null | undefined) => (id ? (names[id] ?? id) : 'nobody');
+  // Text stored before names were known may carry ids: name the people it mentions.
+  const named = (text: string) => text.replace(/\b[UW][0-9A-Z]+\b/g, (id) => names[id] ?? id);
+  const s = postmortemSummary(input);
   const t = timings(input);
-  const main = input.proposals.find((p) => p.executedAt) ?? input.proposals[0];
-  const outcome = main
-    ? `Rollback of ${main.service} ${main.fromVersion ?? 'unknown'} → ${main.toVersion}: ${main.state.replace('_', ' ')}.`
-    : 'No rollback was proposed.';
+  const main = mainProposal(input.proposals);
+  const outcome = main ? `Rollback of ${main.service} ${main.fromVersion ?? 'unknown'} → ${main.toVersion}: ${stateWords(main.state)}.` : 'No rollback was proposed.';
+  const impactEnd = s.impact.end ? utc(s.impact.end) : 'still open';
+  const impactMs = s.impact.end ? Date.parse(s.impact.end) - Date.parse(s.impact.start) : null;
+  const timeline = [...input.audit].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.seq - b.seq);
   const lines: string[] = [
-    `# Postmortem draft${isDrill(incident.service) ? ' (DRILL)' : ''}: ${incident.service} — ${incident.title}`,
+    `# Postmortem draft${s.drill ? ' (DRILL)' : ''}: ${incident.service} — ${incident.title}`,
     '',
     '_Draft written by Backstop from its audit trail. Edit before sharing._',
     '',
     '## Summary',
     '',
     `- Incident: ${incident.id} (${incident.severity ?? 'no severity'})`,
-    `- Alerts: ${input.alertNames.length ? [...new Set(input.alertNames)].join(', ') : 'none'}`,
-    `- Opened: ${incident.openedAt}`,
-    `- Resolved: ${incident.resolvedAt ?? 'open'}${incident.resolvedBy ? ` by ${incident.resolvedBy}` : ''}`,
+    `- Alerts: ${s.alerts.length ? s.alerts.join(', ') : 'none'}`,
+    `- Impact window (UTC): ${utc(s.impact.start)} – ${impactEnd}${impactMs !== null ? ` (${formatDuration(impactMs)})` : ''}`,
+    `- Resolved: ${incident.resolvedAt ? utc(incident.resolvedAt) : 'open'}${incident.resolvedBy ? ` by ${person(incident.resolvedBy)}` : ''}`,
     `- Outcome: ${outcome}`,
+    `- Approved by: ${s.approvedBy.map(person).join(', ') || 'nobody'}`,
     `- Time to proposal: ${formatDuration(t.toProposalMs)}`,
     `- Time to approval: ${formatDuration(t.toApprovalMs)}`,
     `- Time to recovery: ${formatDuration(t.toRecoveryMs)}`,
     '',
+    '## Impact',
+    '',
+    '_To fill in: who and what was affected (requests, predictions, customers), how badly, for how long._',
+    '',
     '## Timeline (UTC)',
     '',
-    '| time | actor | event |',
+    '| time | who | what |',
     '|---|---|---|',
-    ...input.audit.map((e) => `| ${e.at} | ${e.actor} | ${e.action}${describeDetails(e.details)} |`),
+    ...timeline.map((e) => `| ${utc(e.at)} | ${cell(person(e.actor))} | ${cell(eventText(e, nameOf, named))} |`),
     '',
     '## SLIs before and after',
     '',
-    ...(main ? sliTable(main.sliBefore, main.sliAfter) : ['No SLI snapshot was taken.']),
+    ...(s.slis.length ? sliTable(s.slis) : ['No SLI snapshot was taken.']),
+    '',
+    '## Root cause',
+    '',
+    `_To fill in: what in ${main?.fromVersion ?? 'the change'} caused it, and why it was not caught before release._`,
     '',
     '## Decisions',
     '',
   ];
-  if (input.proposals.length === 0) lines.push('- None.');
-  for (const p of input.proposals) {
-    const who = p.approvals.map((a) => `${a.user} at ${a.at}`).join(', ') || 'nobody';
-    lines.push(`- Proposal ${p.id} (requested by ${p.requestedBy}: ${p.reason}): ${p.state}. Approved by: ${who}.${p.decisionReason ? ` Reason: ${p.decisionReason}.` : ''}`);
+  if (s.decisions.length === 0) lines.push('- None.');
+  for (const d of s.decisions) {
+    const approved = input.proposals.find((p) => p.id === d.proposalId)?.approvals.map((a) => `${person(a.user)} at ${utc(a.at)}`).join(', ') || 'nobody';
+    const asked = USER_ID.test(d.requestedBy) ? person(d.requestedBy) : d.requestedBy;
+    lines.push(`- Proposal ${d.proposalId} (${d.from ?? 'unknown'} → ${d.to}, requested by ${asked}: ${named(d.reason)}): ${stateWords(d.state)}. Approved by: ${approved}.${d.decisionReason ? ` Reason: ${named(d.decisionReason)}.` : ''}`);
   }
   const glass = input.proposals.filter((p) => p.breakGlass);
   if (glass.length) {
     lines.push('', '## ⚠️ Break-glass', '');
-    for (const p of glass) lines.push(`- ${p.decidedBy} executed proposal ${p.id} without the full quorum (${p.approvals.length}/${p.requiredApprovals}). Reason: ${p.breakGlass}`);
+    for (const p of glass) lines.push(`- ${person(p.decidedBy)} executed proposal ${p.id} without the full quorum (${p.approvals.length}/${p.requiredApprovals}). Reason: ${named(p.breakGlass ?? '')}`);
   }
-  lines.push('', '## Action items', '', '- [ ] ', '');
+  lines.push(
+    '', '## Action items', '',
+    `- [ ] Find and fix the cause of the regression${main?.fromVersion ? ` in ${main.fromVersion}` : ''} (owner: )`,
+    '- [ ] Add a check before release that would have caught it (owner: )',
+    '- [ ] Review the alert and SLI thresholds: did they fire early enough? (owner: )',
+    '',
+  );
   return lines.join('\n');
 }
 
-function describeDetails(d: Record<string, unknown>): string {
+/** An audit row in words: re-worded from its fact with names, else its stored text. */
+function eventText(e: AuditEntry, nameOf: (id: string) => string | undefined, named: (t: string) => string): string {
+  const f = factOf(e);
+  const words = f && f.action !== 'postmortem.drafted' ? describeStep(f) : undefined;
+  // A fact of an older shape has no words today: its stored text stands in.
+  if (Array.isArray(words)) return plainText(words, nameOf);
+  const d = e.details;
   const text = typeof d.text === 'string' ? d.text : typeof d.summary === 'string' ? d.summary : '';
-  return text ? `: ${text.replaceAll('|', '\\|').replaceAll('\n', ' ')}` : '';
+  return named(text ? `${e.action}: ${text}` : e.action);
 }

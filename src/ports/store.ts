@@ -110,6 +110,16 @@ export interface OutboxPayload {
   text: string;
   blocks?: unknown[];
   step?: QueuedStep;
+  /** An `upload` item: the file itself, base64, so any replica can send it. */
+  upload?: QueuedUpload;
+}
+
+/** A file to share in a thread (postmortem draft, SLI chart); `title` is how Slack is searched for it after a crash. */
+export interface QueuedUpload {
+  filename: string;
+  title: string;
+  contentBase64: string;
+  altText?: string;
 }
 
 export interface OutboxItem {

@@ -4,6 +4,7 @@ import { ChatError, outboxMetadata, type ChatMessage } from '../ports/chat.js';
 import type { OutboxItem } from '../ports/store.js';
 import { foldSteps, markFoldedSent } from './fold-steps.js';
 import { stepMessage } from './views/step-message.js';
+import { sendUpload } from './send-upload.js';
 
 const MAX_BACKOFF_MS = 60_000;
 /** How far before an item's in-flight mark its message is looked for: Slack's clock is not ours. */
@@ -166,6 +167,7 @@ export class OutboxDrainer {
   private async send(item: OutboxItem): Promise<void> {
     const { store, chat, clock } = this.deps;
     if (item.kind === 'pagerduty_note' || item.kind === 'pagerduty_resolve') return this.sendToPagerDuty(item);
+    if (item.kind === 'upload') return sendUpload(this.deps, item);
     // A step is queued as its fact and worded here; rows queued by older versions carry their text.
     const { text, blocks } = item.payload.step ? stepMessage(item.payload.step) : { text: item.payload.text, blocks: item.payload.blocks as KnownBlock[] | undefined };
     if (item.kind === 'post') {

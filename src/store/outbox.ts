@@ -18,6 +18,7 @@ const payload = z.object({
     fact: z.record(z.string(), z.unknown()).and(z.object({ action: z.string() })),
     seq: z.number(), hash: z.string(), actor: z.string(), at: z.string(), drill: z.boolean(),
   }).optional(),
+  upload: z.object({ filename: z.string(), title: z.string(), contentBase64: z.string(), altText: z.string().optional() }).optional(),
 });
 
 /** Also reads PostgreSQL rows: src/adapters/postgres keeps these columns. */

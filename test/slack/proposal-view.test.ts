@@ -20,10 +20,47 @@ describe('proposal message', () => {
 
   it('names what fired once, and who asked when a person did', () => {
     const fromAlert = JSON.stringify(proposalBlocks({ proposal: proposal({ requestedBy: 'alert', reason: 'alert ModelAccuracyDrop firing' }), approvers, runbookUrl: null, adapter: 'x' }));
-    expect(fromAlert).toContain('*Why*\\nalert ModelAccuracyDrop firing');
+    expect(fromAlert).toContain('*Requested by*\\nthe alert ModelAccuracyDrop (firing)');
     expect(fromAlert).not.toContain('alert: alert');
+    expect(fromAlert.match(/alert ModelAccuracyDrop/g)).toHaveLength(1);
+    const two = JSON.stringify(proposalBlocks({ proposal: proposal({ requestedBy: 'alert', reason: 'alert A, B firing' }), approvers, runbookUrl: null, adapter: 'x' }));
+    expect(two).toContain('the alerts A, B (firing)');
     const fromPerson = JSON.stringify(proposalBlocks({ proposal: proposal({ requestedBy: 'U0CAROL', reason: 'bad model' }), approvers, runbookUrl: null, adapter: 'x' }));
     expect(fromPerson).toContain('*Requested by*\\n<@U0CAROL>: bad model');
+  });
+
+  it('shows the plan the adapter will run and what happens after approval: read-back, settle, which SLIs with their thresholds and units', () => {
+    const p99 = reading({ name: 'p99_latency', baseline: 120, current: 310, comparator: 'gt', threshold: 250, unit: 'ms', reason: '310 ms > 250 ms (threshold)' });
+    const blocks = proposalBlocks({
+      proposal: proposal({ sliBefore: [reading(), p99], plan: { steps: ['move alias production from v42 to v41'] } }), approvers, runbookUrl: null, adapter: 'local-registry',
+      after: { settleMs: 30_000, readBackTimeoutMs: 120_000, readBackIntervalMs: 5_000 },
+    });
+    const text = JSON.stringify(blocks);
+    expect(text).toContain('*What Approve does*\\n1. move alias production from v42 to v41');
+    expect(text).toContain('every 5 s for up to 2 min until it reports `v41`');
+    expect(text).toContain('Waits 30 s to settle');
+    expect(text).toContain('a breach is accuracy < 0.85, p99_latency > 250 ms');
+    // Units on values and thresholds in the table too.
+    expect(text).toMatch(/p99_latency\s+120 ms\s+310 ms\s+> 250 ms/);
+    expect(validateBlocks(blocks)).toEqual({ ok: true });
+    // Once decided, the plan stays as the record and "what happens next" goes.
+    const done = JSON.stringify(proposalBlocks({ proposal: proposal({ state: 'verified', plan: { steps: ['move alias'] } }), approvers, runbookUrl: null, adapter: 'x', after: { settleMs: 30_000, readBackTimeoutMs: 120_000, readBackIntervalMs: 5_000 } }));
+    expect(done).toContain('1. move alias');
+    expect(done).not.toContain('Waits 30 s');
+  });
+
+  it('links the runbook (a repository path under runbookBaseUrl), else shows its path', () => {
+    const linked = JSON.stringify(proposalBlocks({ proposal: proposal(), approvers, runbookUrl: 'https://git.example/cfg/blob/main/runbooks/fraud-scorer.md', runbookPath: 'runbooks/fraud-scorer.md', adapter: 'x' }));
+    expect(linked).toContain('<https://git.example/cfg/blob/main/runbooks/fraud-scorer.md|Runbook: runbooks/fraud-scorer.md>');
+    const path = JSON.stringify(proposalBlocks({ proposal: proposal(), approvers, runbookUrl: null, runbookPath: 'runbooks/fraud-scorer.md', adapter: 'x' }));
+    expect(path).toContain('Runbook: `runbooks/fraud-scorer.md`');
+  });
+
+  it('reads pre-flight checks as sentences, each once', () => {
+    const blocks = proposalBlocks({ proposal: proposal({ preflight: { ok: true, checks: [{ name: 'target version not marked bad', ok: true, detail: 'nobody marked v41 bad' }] } }), approvers, runbookUrl: null, adapter: 'x' });
+    const text = JSON.stringify(blocks);
+    expect(text).toContain('✅ nobody marked v41 bad _(target version not marked bad)_');
+    expect(text).not.toContain('not marked bad: not marked bad');
   });
 
   it('drops the buttons once decided and states the outcome', () => {

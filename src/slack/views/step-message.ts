@@ -4,6 +4,7 @@ import { DRILL_MARK } from '../../domain/drill.js';
 import type { StepFact } from '../../domain/step-fact.js';
 import type { QueuedStep } from '../../ports/store.js';
 import { mrkdwn, slackDate } from './mrkdwn.js';
+import { postmortemStepMessage } from './postmortem-summary.js';
 
 /** Detail this short sits in a small context line under the step; longer detail gets sections. */
 const CONTEXT_DETAIL_MAX = 1500;
@@ -31,6 +32,9 @@ export function stepMessage(step: QueuedStep): { text: string; blocks: KnownBloc
 export function stepsMessage(steps: readonly QueuedStep[]): { text: string; blocks: KnownBlock[] } {
   const first = steps[0];
   if (!first) throw new Error('stepsMessage needs at least one step');
+  // The postmortem is a summary in blocks, not a line (it never folds: it has detail).
+  const f = first.fact as unknown as StepFact;
+  if (steps.length === 1 && f.action === 'postmortem.drafted' && f.summary) return postmortemStepMessage(first, f.summary, f.files ?? []);
   const mark = first.drill ? DRILL_MARK : '';
   const lines = steps.map((s) => `${mark}${mrkdwn(words(s).line)}`);
   const said = steps.length === 1 ? words(first).detail : undefined;
