@@ -8,7 +8,9 @@ import type { Ids } from './ports/ids.js';
 import type { Pager } from './ports/pager.js';
 import type { PostmortemSink } from './ports/postmortem-sink.js';
 import type { RollbackAdapter } from './ports/rollback-adapter.js';
+import type { SliCharts } from './ports/sli-chart.js';
 import type { SliSource } from './ports/sli-source.js';
+import { echartsSliCharts } from './chart/sli-chart.js';
 import type { StorePort } from './ports/store.js';
 import type { Tasks } from './ports/tasks.js';
 import { proposalBlocks, proposalText } from './slack/views/proposal.js';
@@ -24,6 +26,8 @@ export interface DepsParts {
   tasks: Tasks;
   log: Logger;
   postmortems: PostmortemSink;
+  /** Default: echarts rendered to PNG by resvg. */
+  charts?: SliCharts;
   /** Builds the rollback target of one service (called once per service, then cached). */
   buildAdapter(service: string): RollbackAdapter;
   sliSources: Record<string, SliSource>;
@@ -42,7 +46,7 @@ export function composeDeps(parts: DepsParts): Deps {
   const adapters = new Map<string, RollbackAdapter>();
   const deps: Deps = {
     store, policy, clock: parts.clock, ids: parts.ids, chat: parts.chat, directory: parts.directory, tasks: parts.tasks,
-    log: parts.log, postmortems: parts.postmortems, pager: parts.pager, checkpoint: parts.checkpoint,
+    log: parts.log, postmortems: parts.postmortems, charts: parts.charts ?? echartsSliCharts, pager: parts.pager, checkpoint: parts.checkpoint,
     kickOutbox: () => parts.kickOutbox(),
     service: (name) => resolveService(policy, name),
     adapter(service) {
