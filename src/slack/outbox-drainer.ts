@@ -3,6 +3,7 @@ import type { Deps } from '../app/deps.js';
 import { ChatError, outboxMetadata, type ChatMessage } from '../ports/chat.js';
 import type { OutboxItem } from '../ports/store.js';
 import { foldSteps, markFoldedSent } from './fold-steps.js';
+import { pagerDutyNoteText } from './pagerduty-note.js';
 import { stepMessage } from './views/step-message.js';
 import { sendUpload } from './send-upload.js';
 
@@ -151,7 +152,7 @@ export class OutboxDrainer {
     const { store, clock, pager } = this.deps;
     const pdIncident = item.incidentId ? await store.incidents.pagerDutyIncident(item.incidentId) : null;
     if (!pager || !pdIncident) return;
-    const r = item.kind === 'pagerduty_note' ? await pager.addNote(pdIncident, item.payload.text) : await pager.resolveIncident(pdIncident);
+    const r = item.kind === 'pagerduty_note' ? await pager.addNote(pdIncident, await pagerDutyNoteText(this.deps.directory, item)) : await pager.resolveIncident(pdIncident);
     if (r.ok) return;
     const giveUp = !r.retryable || item.attempts + 1 >= 8;
     if (item.attempts === 0 || giveUp) {

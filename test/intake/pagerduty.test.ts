@@ -139,7 +139,9 @@ describe('PagerDuty webhooks v3', () => {
     const resolved = nock(PD).put('/incidents/PINC001', { incident: { type: 'incident_reference', status: 'resolved' } }).matchHeader('from', 'backstop@example.com').reply(200, { incident: { id: 'PINC001', status: 'resolved' } });
     await fx.emu.waitFor(() => notes.find((n) => n.content.includes('Verified')), 10_000, 'verification note');
     const contents = notes.map((n) => n.content).join('\n');
-    for (const step of ['Proposed rollback', 'Approved by @U0CAROL', 'Quorum reached', 'Executing rollback', 'Rolled back checkout', 'Verified']) expect(contents).toContain(step);
+    for (const step of ['Proposed rollback', 'Approved by @carol', 'Quorum reached', 'Executing rollback', 'Rolled back checkout', 'Verified']) expect(contents).toContain(step);
+    // People by name: PagerDuty cannot resolve Slack ids.
+    for (const u of Object.values(USERS)) expect(contents).not.toContain(u.id);
     await fx.emu.waitFor(() => resolved.isDone() || undefined, 10_000, 'PagerDuty incident resolved');
     expect(contents).not.toContain('pd-api-token-value-123');
   });
