@@ -1,41 +1,26 @@
 /**
- * A new user's first run, in headless Chromium against the real sandbox: fire the demo alert,
- * be refused as a non-approver, approve as two approvers, see the rollback verified, resolve
- * the alert and read the postmortem draft. Saves a screenshot of the finished thread.
+ * A new user's first run (the README's quick start), in headless Chromium against the real
+ * sandbox: fire the demo alert, be refused as a non-approver, approve as two approvers, see the
+ * rollback verified, resolve the alert and read the postmortem. Saves element screenshots of the
+ * incident header, the proposal, the thread and the postmortem in test-artifacts/, and checks the
+ * thread panel at 800 px shows the SLI table's verdict column.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnv } from '../../src/config/env.js';
-import { loadPolicyFile } from '../../src/config/policy.js';
-import { createLogger } from '../../src/log/logger.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
-// CI installs Chromium (.ci/run); a developer machine without it skips rather than fails.
-const run = existsSync(CHROMIUM) || process.env.CI ? describe : describe.skip;
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
+import { actAs, approveButton, ARTIFACTS, launchChromium, openConsole, proposalMessage, runInChromium, startDemoSandbox } from './browser-sandbox.js';
 
 let sandbox: Sandbox;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'backstop-browser-'));
-  const loaded = loadPolicyFile(fileURLToPath(new URL('../../manifests/policy.sandbox.yaml', import.meta.url)));
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-  const policy = { ...loaded.policy, postmortemDir: join(dir, 'postmortems'), defaults: { ...loaded.policy.defaults, settle: 0 } };
-  const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', BACKSTOP_DB: join(dir, 'backstop.db') });
-  if (!env.ok) throw new Error(JSON.stringify(env.problems));
-  sandbox = await startSandbox({ env: env.env, policy, log: createLogger({ level: 'silent' }) });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  sandbox = await startDemoSandbox();
+  browser = await launchChromium();
+  page = await openConsole(browser, sandbox);
+  mkdirSync(ARTIFACTS, { recursive: true });
 });
 
 afterAll(async () => {
@@ -43,49 +28,110 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-async function as(user: string) {
-  await page.getByTestId('user-switcher').selectOption(user);
+type Locator = ReturnType<Page['locator']>;
+
+/** An element screenshot, toasts cleared first; with `through`, from the top of `locator` to the bottom of `through`. */
+async function shoot(name: string, locator: Locator, through?: Locator): Promise<void> {
+  const path = join(ARTIFACTS, name);
+  await page.evaluate(() => document.querySelectorAll('[data-testid="toast"]').forEach((n) => n.remove()));
+  if (through) {
+    await locator.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    const a = (await locator.boundingBox())!;
+    const b = (await through.boundingBox())!;
+    await page.screenshot({ path, clip: { x: a.x, y: a.y, width: Math.max(a.width, b.width), height: b.y + b.height - a.y } });
+  } else {
+    await locator.screenshot({ path });
+  }
+  expect(existsSync(path), name).toBe(true);
 }
 
-function approveButton() {
-  return page.getByTestId('message').locator('[data-action-id="backstop_approve"]').first();
+/** Top-level messages that are not the proposal: the incident header, when the bot posts one. */
+function headerMessage() {
+  return page.getByTestId('message').filter({ hasNotText: 'Rollback proposal' }).filter({ hasText: 'fraud-scorer' }).first();
 }
 
-run('sandbox console in a browser', () => {
+runInChromium('sandbox console in a browser', () => {
   it('takes a new user from alert to verified rollback and postmortem', async () => {
-    await page.goto(sandbox.consoleUrl);
-    await page.getByTestId('channel-inc-fraud-scorer').click();
     await page.getByTestId('fire-alert').click();
-    await expect.poll(() => approveButton().count(), { timeout: 10_000 }).toBe(1);
-    await expect.poll(() => page.getByTestId('message').first().innerText()).toContain('v42');
+    await expect.poll(() => approveButton(page).count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => proposalMessage(page).innerText()).toContain('v42');
+    // The five-step guide is for people; the screenshots show the messages.
+    if (await page.locator('#dismiss-guide').isVisible()) await page.locator('#dismiss-guide').click();
+    await shoot('proposal.png', proposalMessage(page));
 
-    await as('U0MALLORY');
-    await approveButton().click();
+    await actAs(page, 'U0MALLORY');
+    await approveButton(page).click();
     await expect.poll(() => page.getByTestId('ephemeral').allInnerTexts(), { timeout: 10_000 }).toEqual(
       expect.arrayContaining([expect.stringContaining('not an approver')]),
     );
 
-    await as('U0ALICE');
+    await actAs(page, 'U0ALICE');
     // Mallory's refusal was for Mallory only.
     await expect.poll(() => page.getByTestId('ephemeral').allInnerTexts()).not.toEqual(expect.arrayContaining([expect.stringContaining('not an approver')]));
-    await approveButton().click();
-    await expect.poll(() => page.getByTestId('message').first().innerText(), { timeout: 10_000 }).toContain('1/2');
+    await approveButton(page).click();
+    await expect.poll(() => proposalMessage(page).innerText(), { timeout: 10_000 }).toContain('1/2');
 
-    await as('U0BOB');
-    await approveButton().click();
-    await expect.poll(() => page.getByTestId('message').first().innerText(), { timeout: 10_000 }).toContain('rolled back and verified');
+    await actAs(page, 'U0BOB');
+    await approveButton(page).click();
+    await expect.poll(() => proposalMessage(page).innerText(), { timeout: 10_000 }).toContain('rolled back and verified');
 
-    await page.getByTestId('open-thread').first().click();
+    await proposalMessage(page).getByTestId('open-thread').click();
     await expect.poll(() => page.getByTestId('thread-panel').innerText(), { timeout: 10_000 }).toContain('Verified');
+    await shoot('thread.png', page.getByTestId('thread-panel'));
 
     await page.getByTestId('resolve-alert').click();
-    await expect.poll(() => page.getByTestId('thread-panel').innerText(), { timeout: 10_000 }).toContain('Postmortem draft');
+    await expect.poll(() => page.getByTestId('thread-panel').innerText(), { timeout: 10_000 }).toMatch(/Postmortem/);
     const thread = await page.getByTestId('thread-panel').innerText();
-    for (const step of ['Proposed rollback', 'tried to approve but was refused', 'Approved by', 'Quorum reached', 'Rolled back fraud-scorer to v41', 'Verified', 'All alerts resolved']) {
+    for (const step of ['Proposed rollback', 'tried to approve but was refused', 'Approved by', 'Rolled back fraud-scorer to v41', 'Verified', 'All alerts resolved']) {
       expect(thread).toContain(step);
     }
-    mkdirSync(ARTIFACTS, { recursive: true });
+    // The postmortem: its summary, and the uploaded draft and chart once they are attached.
+    const postmortem = page.getByTestId('thread-reply').filter({ hasText: /Postmortem/ }).last();
+    await postmortem.scrollIntoViewIfNeeded();
+    const images = page.getByTestId('thread-panel').getByTestId('file-image');
+    for (const img of await images.locator('img').all()) {
+      await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(100);
+    }
+    // Tall enough for the summary and the files posted after it in one picture.
+    await page.setViewportSize({ width: 1440, height: 2400 });
+    const lastReply = page.getByTestId('thread-reply').last();
+    await shoot('postmortem.png', postmortem, lastReply);
+    await page.setViewportSize({ width: 1440, height: 1000 });
+
+    // The incident header, where the bot posts one: a top-level message of its own above the proposal.
+    if ((await headerMessage().count()) > 0) await shoot('incident-header.png', headerMessage());
     await page.screenshot({ path: join(ARTIFACTS, 'sandbox-finished-thread.png'), fullPage: true });
-    expect(existsSync(join(ARTIFACTS, 'sandbox-finished-thread.png'))).toBe(true);
-  });
+  }, 90_000);
+
+  it('fits the thread panel at 800 px: the SLI table\'s verdict column is inside it', async () => {
+    await page.setViewportSize({ width: 800, height: 900 });
+    const panel = page.getByTestId('thread-panel');
+    await panel.getByTestId('thread-parent').scrollIntoViewIfNeeded();
+    const table = panel.getByTestId('thread-parent').locator('pre', { hasText: 'verdict' }).first();
+    await expect.poll(() => table.count()).toBe(1);
+    // Every verdict word, measured where it is drawn: inside the panel, not scrolled or cut off.
+    const boxes = await table.evaluate((pre) => {
+      const out: { word: string; right: number; left: number }[] = [];
+      const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent ?? '';
+        for (const m of text.matchAll(/verdict|breach|ok\b/g)) {
+          const range = document.createRange();
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
+          const r = range.getBoundingClientRect();
+          out.push({ word: m[0], left: r.left, right: r.right });
+        }
+      }
+      return { words: out, scrollable: pre.scrollWidth > pre.clientWidth + 1 };
+    });
+    const panelBox = (await panel.boundingBox())!;
+    expect(boxes.scrollable).toBe(false);
+    expect(boxes.words.map((w) => w.word)).toEqual(expect.arrayContaining(['verdict', 'breach']));
+    for (const w of boxes.words) {
+      expect(w.left, w.word).toBeGreaterThanOrEqual(panelBox.x);
+      expect(w.right, w.word).toBeLessThanOrEqual(panelBox.x + panelBox.width);
+    }
+    await shoot('thread-800px.png', panel);
+  }, 30_000);
 });
