@@ -63,7 +63,9 @@ export interface TranscriptInput {
 export function renderTranscript(t: TranscriptInput): string {
   const max = t.maxLinesPerMessage ?? 30;
   const who = (m: SlackMessage) => (m.bot_id || m.user === t.botUserId ? 'backstop' : (t.names.get(m.user ?? '') ?? m.user ?? '?'));
-  const mentions = (s: string) => s.replace(/<@([UW][A-Z0-9]+)>/g, (_, id: string) => `@${t.names.get(id) ?? id}`);
+  // Mentions by name, Slack date tokens as their fallback (UTC), links as their text.
+  const mentions = (s: string) => s.replace(/<@([UW][A-Z0-9]+)>/g, (_, id: string) => `@${t.names.get(id) ?? id}`)
+    .replace(/<!date\^\d+\^[^|>]*\|([^>]*)>/g, '$1').replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)');
   const body = (m: SlackMessage) => clip((m.blocks && m.blocks.length > 0 ? blocksToText(m.blocks) : m.text.split('\n')).map(mentions), max);
   const time = (ts: string) => new Date(Number(ts) * 1000).toISOString().slice(11, 23);
   const lines = [`#${t.channelName}`];
