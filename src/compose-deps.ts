@@ -14,6 +14,7 @@ import { echartsSliCharts } from './chart/sli-chart.js';
 import type { StorePort } from './ports/store.js';
 import type { Tasks } from './ports/tasks.js';
 import { proposalBlocks, proposalText } from './slack/views/proposal.js';
+import { headerLinkBlock } from './slack/views/incident-header.js';
 
 /** The parts a running Backstop is made of; `composeDeps` adds the rules that are the same everywhere. */
 export interface DepsParts {
@@ -73,8 +74,12 @@ export function composeDeps(parts: DepsParts): Deps {
       const p = await store.proposals.get(id);
       const svc = p && resolveService(policy, p.service);
       if (!p || !svc) return undefined;
-      return { text: proposalText(p), blocks: proposalBlocks({ proposal: p, approvers: svc.approvers, runbookUrl: deps.runbookUrl(p.service), runbookPath: svc.runbook ?? null, adapter: deps.adapter(p.service).describe(),
-        after: { settleMs: svc.settle, readBackTimeoutMs: svc.readBackTimeout, readBackIntervalMs: svc.readBackInterval, ...(svc.stages ? { stages: svc.stages } : {}) } }) };
+      const blocks = proposalBlocks({ proposal: p, approvers: svc.approvers, runbookUrl: deps.runbookUrl(p.service), runbookPath: svc.runbook ?? null, adapter: deps.adapter(p.service).describe(),
+        after: { settleMs: svc.settle, readBackTimeoutMs: svc.readBackTimeout, readBackIntervalMs: svc.readBackInterval, ...(svc.stages ? { stages: svc.stages } : {}) } });
+      // Proposals stay top level (their threads are the audit trail) and point back to the incident header.
+      const incident = await store.incidents.get(p.incidentId);
+      const backToHeader = incident && headerLinkBlock(incident);
+      return { text: proposalText(p), blocks: backToHeader ? [...blocks, backToHeader] : blocks };
     },
   };
   return deps;

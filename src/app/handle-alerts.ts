@@ -31,6 +31,8 @@ export async function handleAlerts(deps: Deps, alerts: readonly Alert[]): Promis
     // One lookup per service per delivery (a delivery is usually one Alertmanager group of one service), not per alert.
     const open = new Map<string, Incident>();
     const live = new Map<string, boolean>();
+    // Incidents whose alerts changed: their headers show what fires.
+    const changed = new Set<string>();
     for (const a of alerts) {
       const service = matchService(deps.policy, a.labels) ?? null;
       let incident: Incident | undefined;
@@ -53,6 +55,7 @@ export async function handleAlerts(deps: Deps, alerts: readonly Alert[]): Promis
         summary.resolved++;
         if (knownIncident) {
           await r.audit.append({ at: now, incidentId: knownIncident, proposalId: null, actor: a.source, action: 'alert.resolved', details: { name: a.name, fingerprint: a.fingerprint } });
+          changed.add(knownIncident);
           if ((await r.alerts.firingCount(knownIncident)) === 0) toResolve.add(knownIncident);
         }
         continue;
@@ -61,12 +64,14 @@ export async function handleAlerts(deps: Deps, alerts: readonly Alert[]): Promis
       if (incident && a.source === 'pagerduty' && a.labels.pagerduty_incident) await r.incidents.linkPagerDuty(incident.id, a.labels.pagerduty_incident);
       if (incident) {
         await r.audit.append({ at: now, incidentId: incident.id, proposalId: null, actor: a.source, action: 'alert.firing', details: { name: a.name, fingerprint: a.fingerprint, summary: a.summary ?? a.name, severity: a.severity } });
+        changed.add(incident.id);
         let hasLive = live.get(service);
         if (hasLive === undefined) live.set(service, (hasLive = await r.proposals.hasLive(service)));
         if (!hasLive) toPropose.add(incident.id);
         if (!summary.incidents.includes(incident.id)) summary.incidents.push(incident.id);
       }
     }
+    for (const id of changed) await r.outbox.enqueue('update_incident', { incidentId: id }, { text: 'header update' }, now, 1);
   });
   deps.kickOutbox();
   for (const id of toPropose) {

@@ -12,7 +12,7 @@ export type ProposeResult =
   | { ok: false; code: 'unknown_incident' | 'unknown_service' | 'exists' | 'no_target' | 'target_error'; message: string; proposal?: Proposal };
 
 /** Makes sure the incident has a channel: the service's own, or a new `inc-YYYYMMDD-<service>`. */
-export async function ensureIncidentChannel(deps: Deps, incidentId: string, requestedBy: string): Promise<string> {
+export async function ensureIncidentChannel(deps: Pick<Deps, 'store' | 'service' | 'chat' | 'log'>, incidentId: string, requestedBy: string): Promise<string> {
   const incident = await deps.store.incidents.get(incidentId);
   if (!incident) throw new Error(`no incident ${incidentId}`);
   if (incident.channelId) return incident.channelId;
@@ -23,7 +23,7 @@ export async function ensureIncidentChannel(deps: Deps, incidentId: string, requ
   return (await deps.store.incidents.get(incidentId))?.channelId ?? channelId;
 }
 
-async function createChannel(deps: Deps, name: string, members: string[]): Promise<string> {
+async function createChannel(deps: Pick<Deps, 'chat' | 'log'>, name: string, members: string[]): Promise<string> {
   try {
     return await deps.chat.ensureChannel(name, members);
   } catch (err) {

@@ -45,8 +45,18 @@ export async function recordStep(deps: Pick<Deps, 'clock'>, r: Repositories, ste
     await r.outbox.enqueue('pagerduty_note', { incidentId: step.incidentId }, { text: `[Backstop] ${text} (audit #${entry.seq})`, step: noted }, at);
   }
   const queued = { text, step: { fact: step.fact, seq: entry.seq, hash: entry.hash, actor: step.actor, at: entry.at, drill } };
+  if (step.incidentId) {
+    // The incident header shows every step's effect: posted when the incident opens (before any
+    // proposal, so first in the channel), re-rendered after; queued updates merge into one edit.
+    const opened = action === 'incident.opened';
+    await r.outbox.enqueue('update_incident', { incidentId: step.incidentId }, { text: opened ? 'incident header' : 'header update' }, at, opened ? 0 : 1);
+    if (opened) return;
+  }
   if (step.proposalId) {
     await r.outbox.enqueue('thread', { proposalId: step.proposalId, incidentId: step.incidentId }, queued, at, priority);
+  } else if (action === 'incident.status_update' && step.incidentId) {
+    // No proposal yet: the status update threads under the header.
+    await r.outbox.enqueue('thread', { incidentId: step.incidentId }, queued, at, priority);
   } else {
     const channelId = incident?.channelId ?? step.channelId;
     if (channelId) await r.outbox.enqueue('post', { channelId, incidentId: step.incidentId }, queued, at, priority);

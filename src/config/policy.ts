@@ -148,6 +148,20 @@ export const decisionSchema = z.object({
   freeze: z.array(freezeWindow).default([]),
 }).strict();
 
+/** Placeholders a dashboard link may use: filled when the incident header is rendered. */
+export const DASHBOARD_PLACEHOLDERS = ['service', 'from', 'to'] as const;
+
+/** A URL template such as `https://grafana.example/d/abc?var-service={service}&from={from}&to={to}`. */
+const dashboardSchema = z.string().superRefine((t, ctx) => {
+  const unknown = [...t.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!).filter((p) => !(DASHBOARD_PLACEHOLDERS as readonly string[]).includes(p));
+  if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `unknown placeholder ${unknown.map((p) => `{${p}}`).join(', ')}; use {service}, {from} and {to} (epoch milliseconds)` });
+  const filled = t.replace(/\{[^}]*\}/g, 'x');
+  if (!/^https?:\/\/[^\s/]+/.test(filled) || !URL.canParse(filled)) ctx.addIssue({ code: 'custom', message: 'an http(s) URL template, e.g. "https://grafana.example/d/abc?var-service={service}&from={from}&to={to}"' });
+});
+
+/** How often an open incident gets a status update; at least a minute, so a typo cannot flood the channel. */
+const statusUpdateSchema = durationSchema.refine((ms) => ms >= 60_000, 'at least 1m, e.g. "30m"');
+
 export const serviceSchema = z.object({
   /** Alert labels that must all match, e.g. `{service: fraud-scorer}`. */
   match: z.record(z.string(), z.string()).refine((m) => Object.keys(m).length > 0, 'give at least one label to match'),
@@ -168,6 +182,10 @@ export const serviceSchema = z.object({
   readBackTimeout: durationSchema.optional(),
   readBackInterval: durationSchema.optional(),
   decision: decisionSchema.optional(),
+  /** Link shown in the incident header (`{service}`, `{from}`, `{to}` are filled in). */
+  dashboard: dashboardSchema.optional(),
+  /** A status update in the incident every this often while it is open (default: none). */
+  statusUpdate: statusUpdateSchema.optional(),
   /**
    * Staged rollback where the target can split traffic: percentages sent to the good version,
    * with SLIs re-checked after each (e.g. [50, 100]). The last stage must be 100.
@@ -195,6 +213,8 @@ export const policySchema = z.object({
     readBackTimeout: durationSchema.default(120_000),
     /** How often the target is read back meanwhile. */
     readBackInterval: durationSchema.default(5_000),
+    /** Status updates for every service that does not set its own (default: none). */
+    statusUpdate: statusUpdateSchema.optional(),
   }).strict().default({ requiredApprovals: 1, settle: 30_000, proposalTtl: 1_800_000, baselineOffset: 3_600_000, executeAttempts: 3, executeBackoff: 2_000, readBackTimeout: 120_000, readBackInterval: 5_000 }),
   /** Where postmortem drafts are written. */
   postmortemDir: z.string().default('postmortems'),
@@ -230,6 +250,7 @@ export interface ResolvedService extends ServicePolicy {
   baselineOffset: number;
   readBackTimeout: number;
   readBackInterval: number;
+  statusUpdate?: number;
 }
 
 export function resolveService(policy: Policy, name: string): ResolvedService | undefined {
@@ -247,6 +268,7 @@ export function resolveService(policy: Policy, name: string): ResolvedService | 
     baselineOffset: svc.baselineOffset ?? d.baselineOffset,
     readBackTimeout: svc.readBackTimeout ?? d.readBackTimeout,
     readBackInterval: svc.readBackInterval ?? d.readBackInterval,
+    statusUpdate: svc.statusUpdate ?? d.statusUpdate,
   };
 }
 

@@ -5,6 +5,7 @@
  * an error's text, the read-back) is its detail, shown under the line.
  */
 import { whoMayApprove } from './approval.js';
+import { describeStatusUpdate } from './incident-status.js';
 import type { ReadBackResult } from './proposal.js';
 import { code, here, joinSaid, said, strong, time, user, type Said } from './said.js';
 import type { SliReading } from './sli.js';
@@ -129,6 +130,8 @@ export function stepWords(f: StepFact): StepWords {
       return { line: said`🚨 Incident ${f.incidentId} opened${f.by.kind === 'analysis' ? ' by analysis' : ''} for ${f.service}: ${f.title}` };
     case 'incident.resolved':
       return { line: f.by.kind === 'alerts' ? said`✅ All alerts resolved: incident closed.` : said`✅ Incident resolved by ${user(f.by.user)}.` };
+    case 'incident.status_update':
+      return { line: describeStatusUpdate(f) };
     case 'postmortem.drafted': {
       // The local path means nothing in Slack: the draft itself follows as a file.
       if (!f.summary) return { line: said`📝 ${strong('Postmortem draft')}`, detail: said`${f.markdown}` };

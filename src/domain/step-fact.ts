@@ -3,6 +3,7 @@
  * trail stores it; Slack, PagerDuty and the postmortem each render it their own way.
  */
 import type { ApproverPolicy } from './approval.js';
+import type { StatusUpdateFact } from './incident-status.js';
 import type { PostmortemSummary } from './postmortem-summary.js';
 import type { ReadBackResult } from './proposal.js';
 import type { SliReading } from './sli.js';
@@ -36,6 +37,7 @@ export type StepFact =
   | { action: 'approve.refused' | 'reject.refused'; user: string; code: string }
   | { action: 'incident.opened'; incidentId: string; service: string; title: string; by: { kind: 'alert' } | { kind: 'user'; user: string } | { kind: 'analysis' } }
   | { action: 'incident.resolved'; by: { kind: 'alerts' } | { kind: 'user'; user: string } }
+  | StatusUpdateFact
   /**
    * `summary` is posted as blocks, the draft and the chart follow as files (`files`, their titles).
    * Rows written before summaries carry the whole `markdown` instead.

@@ -6,6 +6,7 @@ import { foldSteps, markFoldedSent } from './fold-steps.js';
 import { pagerDutyNoteText } from './pagerduty-note.js';
 import { stepMessage } from './views/step-message.js';
 import { sendUpload } from './send-upload.js';
+import { linkHeaderToProposal, sendIncidentHeader, sendUnderHeader, waitForHeader } from './send-incident-header.js';
 
 const MAX_BACKOFF_MS = 60_000;
 /** How far before an item's in-flight mark its message is looked for: Slack's clock is not ours. */
@@ -169,6 +170,7 @@ export class OutboxDrainer {
     const { store, chat, clock } = this.deps;
     if (item.kind === 'pagerduty_note' || item.kind === 'pagerduty_resolve') return this.sendToPagerDuty(item);
     if (item.kind === 'upload') return sendUpload(this.deps, item);
+    if (item.kind === 'update_incident') return sendIncidentHeader(this.deps, item, (msg) => this.postOnce(item, msg));
     // A step is queued as its fact and worded here; rows queued by older versions carry their text.
     const { text, blocks } = item.payload.step ? stepMessage(item.payload.step) : { text: item.payload.text, blocks: item.payload.blocks as KnownBlock[] | undefined };
     if (item.kind === 'post') {
@@ -176,6 +178,7 @@ export class OutboxDrainer {
       await this.postOnce(item, { channel: item.channelId, text, blocks });
       return;
     }
+    if (item.kind === 'thread' && !item.proposalId) return sendUnderHeader(this.deps, item, { text, blocks }, (msg) => this.postOnce(item, msg));
     const proposal = item.proposalId ? await store.proposals.get(item.proposalId) : undefined;
     if (!proposal) return;
     if (item.kind === 'thread') {
@@ -187,6 +190,8 @@ export class OutboxDrainer {
       return;
     }
     // update_proposal: render the latest state once, however many updates are queued.
+    // The incident header comes first in the channel (see waitForHeader).
+    if (await waitForHeader(this.deps, proposal, item)) throw new Error('waiting for the incident header');
     const latest = (await store.outbox.laterProposalUpdate(proposal.id, item.id)) ?? item.id;
     const view = await this.deps.renderProposal(proposal.id);
     if (!view) return;
@@ -196,6 +201,7 @@ export class OutboxDrainer {
     } else {
       const posted = await this.postOnce(item, { channel: proposal.channelId, text: view.text, blocks: viewBlocks });
       await store.proposals.setMessageTs(proposal.id, posted.ts);
+      await linkHeaderToProposal(this.deps, proposal);
       // Found from an earlier attempt, it shows the state of then: show the latest.
       if (posted.found) await chat.update({ channel: proposal.channelId, ts: posted.ts, text: view.text, blocks: viewBlocks });
     }
