@@ -24,17 +24,18 @@ const seconds = (iso: string | null | undefined): number | null => (iso ? Date.p
  * Points from what the store has, for sources that keep no history (static): the baseline at
  * the proposal's baseline instant, the reading when it was proposed and after verification.
  */
-function pointsFromReadings(sli: SliSpec, proposals: readonly Proposal[]): [number, number | null][] {
+function pointsFromReadings(sli: SliSpec, proposals: readonly Proposal[], deployedAt: Date | null): [number, number | null][] {
   const out: [number, number | null][] = [];
   const find = (rs: readonly SliReading[] | null) => rs?.find((r) => r.name === sli.name);
   for (const p of proposals) {
     const before = find(p.sliBefore);
     const baselineAt = seconds(p.baselineAt);
     if (before && baselineAt !== null) out.push([baselineAt, before.baseline]);
+    // What was read when proposing is what the deploy brought.
+    if (before && deployedAt) out.push([deployedAt.getTime() / 1000, before.current]);
     if (before) out.push([seconds(p.createdAt)!, before.current]);
     const after = find(p.sliAfter);
-    const afterAt = seconds(p.verifiedAt ?? p.executedAt);
-    if (after && afterAt !== null) out.push([afterAt, after.current]);
+    for (const at of [seconds(p.executedAt), seconds(p.verifiedAt)]) if (after && at !== null) out.push([at, after.current]);
   }
   return out.sort((a, b) => a[0] - b[0]);
 }
@@ -57,9 +58,9 @@ export async function sliChartInput(deps: Pick<Deps, 'sliSource' | 'log'>, svc: 
       if ('points' in r) points = r.points;
       else deps.log.warn({ service: svc.name, sli: sli.name, error: r.error }, 'no SLI series for the chart');
     } else {
-      points = pointsFromReadings(sli, w.proposals);
+      points = pointsFromReadings(sli, w.proposals, w.deployedAt);
     }
-    return { name: sli.name, ...(sli.unit ? { unit: sli.unit } : {}), comparator: sli.comparator, threshold: sli.threshold, baseline: reading?.baseline ?? null, points };
+    return { name: sli.name, ...(sli.unit ? { unit: sli.unit } : {}), comparator: sli.comparator, threshold: sli.threshold, baseline: reading?.baseline ?? null, points, ...(source.range ? {} : { stepped: true }) };
   }));
   const marks: SliChartInput['marks'] = [];
   if (w.deployedAt) marks.push({ label: `deploy${latest?.fromVersion ? ` ${latest.fromVersion}` : ''}`, at: w.deployedAt });

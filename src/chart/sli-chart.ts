@@ -20,13 +20,14 @@ function withUnit(v: number, unit?: string): string {
 /** The echarts option of one chart: a panel per SLI, stacked. */
 export function chartOption(input: SliChartInput): echarts.EChartsCoreOption {
   const top = (i: number) => HEAD + i * PANEL;
+  const short = input.end.getTime() - input.start.getTime() < 15 * 60_000;
   const panel = (s: SliChartSeries, i: number) => ({
     title: { text: `${s.name}${s.unit ? ` (${s.unit})` : ''}`, subtext: s.points.some(([, v]) => v !== null) ? '' : 'no data in this window', left: 60, top: top(i), textStyle: { fontSize: 14, fontFamily: FONT }, subtextStyle: { fontFamily: FONT } },
     grid: { left: 80, right: 150, top: top(i) + 36, height: PANEL - 80 },
-    xAxis: { type: 'time', gridIndex: i, min: input.start.getTime(), max: input.end.getTime(), axisLabel: { fontFamily: FONT, formatter: '{HH}:{mm}' } },
+    xAxis: { type: 'time', gridIndex: i, min: input.start.getTime(), max: input.end.getTime(), axisLabel: { fontFamily: FONT, formatter: short ? '{HH}:{mm}:{ss}' : '{HH}:{mm}' } },
     yAxis: { type: 'value', gridIndex: i, scale: true, axisLabel: { fontFamily: FONT } },
     series: {
-      type: 'line', name: s.name, xAxisIndex: i, yAxisIndex: i, showSymbol: s.points.length < 40, connectNulls: false,
+      type: 'line', name: s.name, xAxisIndex: i, yAxisIndex: i, showSymbol: s.points.length < 40, connectNulls: false, ...(s.stepped ? { step: 'end' } : {}),
       lineStyle: { width: 2, color: COLOURS.line }, itemStyle: { color: COLOURS.line },
       data: s.points.map(([t, v]) => [t * 1000, v]),
       markLine: {
@@ -35,7 +36,8 @@ export function chartOption(input: SliChartInput): echarts.EChartsCoreOption {
         data: [
           { name: `breach ${comparatorSymbol(s.comparator)} ${withUnit(s.threshold, s.unit)}`, yAxis: s.threshold, lineStyle: { color: COLOURS.threshold, type: 'solid', width: 2 } },
           ...(s.baseline !== null ? [{ name: `baseline ${withUnit(s.baseline, s.unit)}`, yAxis: s.baseline, lineStyle: { color: COLOURS.baseline, type: 'dashed', width: 1.5 } }] : []),
-          ...input.marks.map((m) => ({ name: m.label, xAxis: m.at.getTime(), lineStyle: { color: COLOURS.mark, type: 'dashed', width: 1.5 } })),
+          // Alternate label places, so a deploy and a rollback close together stay readable.
+          ...input.marks.map((m, k) => ({ name: m.label, xAxis: m.at.getTime(), label: { position: k % 2 ? 'insideEndBottom' : 'end' }, lineStyle: { color: COLOURS.mark, type: 'dashed', width: 1.5 } })),
         ],
       },
     },

@@ -114,8 +114,8 @@ export function renderPostmortem(input: PostmortemInput): string {
   if (s.decisions.length === 0) lines.push('- None.');
   for (const d of s.decisions) {
     const approved = input.proposals.find((p) => p.id === d.proposalId)?.approvals.map((a) => `${person(a.user)} at ${utc(a.at)}`).join(', ') || 'nobody';
-    const asked = USER_ID.test(d.requestedBy) ? person(d.requestedBy) : d.requestedBy;
-    lines.push(`- Proposal ${d.proposalId} (${d.from ?? 'unknown'} → ${d.to}, requested by ${asked}: ${named(d.reason)}): ${stateWords(d.state)}. Approved by: ${approved}.${d.decisionReason ? ` Reason: ${named(d.decisionReason)}.` : ''}`);
+    const asked = USER_ID.test(d.requestedBy) ? person(d.requestedBy) : d.requestedBy === 'alert' ? 'the alert' : d.requestedBy;
+    lines.push(`- Proposal ${d.proposalId} (${d.from ?? 'unknown'} → ${d.to}, requested by ${asked}, ${named(d.reason)}): ${stateWords(d.state)}. Approved by: ${approved}.${d.decisionReason ? ` Reason: ${named(d.decisionReason)}.` : ''}`);
   }
   const glass = input.proposals.filter((p) => p.breakGlass);
   if (glass.length) {

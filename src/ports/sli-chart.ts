@@ -10,6 +10,8 @@ export interface SliChartSeries {
   baseline: number | null;
   /** `[unix seconds, value]`; null is a gap (no data), drawn as one. */
   points: [number, number | null][];
+  /** Each value holds until the next (readings taken at moments, not a sampled series). */
+  stepped?: boolean;
 }
 
 export interface SliChartInput {

@@ -99,6 +99,13 @@ export function usergroupObject(ws: Workspace, g: EmulatedUsergroup, includeUser
 }
 
 /** A file object as `files.completeUploadExternal` returns it and messages carry it. */
+const MIME: Record<string, string> = { png: 'image/png', md: 'text/markdown', txt: 'text/plain', json: 'application/json', svg: 'image/svg+xml' };
+
+/** The media type Slack reports for a file, from its extension. */
+export function mimetypeOf(filename: string): string {
+  return MIME[filename.split('.').pop()?.toLowerCase() ?? ''] ?? 'application/octet-stream';
+}
+
 export function fileObject(ws: Workspace, f: UploadedFile): Record<string, unknown> {
   const origin = ws.requireOrigin();
   const { botUserId, teamDomain } = ws.identity;
@@ -108,7 +115,7 @@ export function fileObject(ws: Workspace, f: UploadedFile): Record<string, unkno
     timestamp: ws.nowSeconds(),
     name: f.filename,
     title: f.title,
-    mimetype: 'application/octet-stream',
+    mimetype: mimetypeOf(f.filename),
     filetype: f.filename.includes('.') ? (f.filename.split('.').pop() ?? 'binary') : 'binary',
     user: botUserId,
     size: f.content?.length ?? f.length,

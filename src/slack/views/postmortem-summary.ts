@@ -52,7 +52,7 @@ export function postmortemSummaryBlocks(s: PostmortemSummary, files: readonly st
     const who = d.approvedBy.map(mention).join(', ') || 'nobody';
     const why = d.decisionReason ? ` Reason: ${esc(d.decisionReason)}.` : '';
     const glass = d.breakGlass ? ` ⚠️ Break-glass: ${esc(d.breakGlass)}.` : '';
-    return `• \`${d.from ?? 'unknown'}\` → \`${d.to}\`, requested by ${mention(d.requestedBy)} (${esc(d.reason)}): *${stateWords(d.state)}*; approved by ${who}.${why}${glass}`;
+    return `• \`${d.from ?? 'unknown'}\` → \`${d.to}\`, requested by ${d.requestedBy === 'alert' ? 'the alert' : mention(d.requestedBy)} (${esc(d.reason)}): *${stateWords(d.state)}*; approved by ${who}.${why}${glass}`;
   });
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Decisions*\n${decisions.join('\n') || 'No rollback was proposed.'}`.slice(0, 3000) } });
   const attached = files.length ? `The full draft and the SLI chart follow as files (${files.map(esc).join(', ')}). ` : '';

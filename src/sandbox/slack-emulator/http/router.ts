@@ -1,14 +1,16 @@
 /**
  * Routes a request: `/api/<method>` (the Web API), `/response/<id>` (response_url posts) and
- * `/upload/v1/<id>` (file upload URLs). Anything else is a 404.
+ * `/upload/v1/<id>` (file upload URLs), `GET /files/<id>/<name>` (a file's `url_private`, read with
+ * the bot token as Slack requires). Anything else is a 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLarge, readRawBody } from '../../../http/read-body.js';
 import { isRecord } from '../args.js';
 import { receiveUpload } from '../methods/files.js';
+import { mimetypeOf } from '../serialise.js';
 import { postToResponseUrl } from '../methods/response-url.js';
 import type { EmulatorContext } from './context.js';
-import { mediaType } from './parse-args.js';
+import { bearer, mediaType } from './parse-args.js';
 import { sendJson } from './send.js';
 import { serveWebApi } from './web-api.js';
 
@@ -32,6 +34,7 @@ export async function route(ctx: EmulatorContext, req: IncomingMessage, res: Ser
   if (path.startsWith('/api/')) return serveWebApi(ctx, req, res, decodeURIComponent(path.slice('/api/'.length)), url.searchParams, body);
   if (path.startsWith('/response/') && req.method === 'POST') return serveResponseUrl(ctx, req, res, path.slice('/response/'.length), body);
   if (path.startsWith('/upload/v1/') && req.method === 'POST') return serveUpload(ctx, req, res, path.slice('/upload/v1/'.length), body);
+  if (path.startsWith('/files/') && req.method === 'GET') return serveFile(ctx, req, res, decodeURIComponent(path.slice('/files/'.length).split('/')[0] ?? ''));
   sendJson(res, 404, { ok: false, error: 'not_found' });
 }
 
@@ -52,4 +55,14 @@ async function serveUpload(ctx: EmulatorContext, req: IncomingMessage, res: Serv
   ctx.calls.record('file_upload', { file_id: id, bytes: body.length }, status, status === 200 ? { ok: true } : { ok: false, error: text });
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
   res.end(text);
+}
+
+/** A shared file's bytes, as a client downloads `url_private`: `Authorization: Bearer <bot token>`. */
+function serveFile(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, id: string): void {
+  const token = bearer(req.headers.authorization);
+  if (token !== ctx.ws.identity.botToken) return sendJson(res, 403, { ok: false, error: token ? 'invalid_auth' : 'not_authed' });
+  const file = ctx.ws.files.get(id);
+  if (!file || !file.completed || file.content === null) return sendJson(res, 404, { ok: false, error: 'file_not_found' });
+  res.writeHead(200, { 'content-type': mimetypeOf(file.filename), 'content-length': String(file.content.length) });
+  res.end(file.content);
 }
