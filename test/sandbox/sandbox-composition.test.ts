@@ -2,7 +2,7 @@
  * The sandbox is the production bot, composed the same way: `npm start` without a workspace serves
  * /metrics and runs `/backstop drill <scenario>` like a real deployment does.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,25 @@ describe('the sandbox stays on this machine', () => {
   it('answers its console API only from loopback addresses', () => {
     for (const a of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '127.1.2.3']) expect(isLoopback(a)).toBe(true);
     for (const a of ['10.0.0.5', '192.168.1.20', '::ffff:10.1.1.1', '2001:db8::1', undefined]) expect(isLoopback(a)).toBe(false);
+  });
+});
+
+describe('the console page', () => {
+  it('serves every ES module the page imports as JavaScript, and nothing outside its folder', async () => {
+    const folder = new URL('../../src/sandbox/console/', import.meta.url);
+    const modules = readdirSync(folder).filter((f) => f.endsWith('.js'));
+    expect(modules).toEqual(expect.arrayContaining(['console.js', 'block-kit-render.js', 'slack-date.js', 'files-render.js']));
+    for (const name of modules) {
+      const res = await fetch(`${sandbox.bot.url}/sandbox/${name}`);
+      expect(res.status, name).toBe(200);
+      expect(res.headers.get('content-type'), name).toBe('text/javascript; charset=utf-8');
+      // Every relative import names a module the console serves.
+      for (const m of readFileSync(new URL(name, folder), 'utf8').matchAll(/from '\.\/([^']+)'/g)) expect(modules, `${name} imports ${m[1]}`).toContain(m[1]);
+    }
+    expect((await fetch(`${sandbox.bot.url}/sandbox/console.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+    for (const path of ['/sandbox/..%2Fstart-sandbox.ts', '/sandbox/../console-server.ts', '/sandbox/console/console.js', '/sandbox/missing.js']) {
+      expect((await fetch(`${sandbox.bot.url}${path}`)).status, path).toBe(404);
+    }
   });
 });
 
