@@ -1,7 +1,7 @@
 /** Parses the text after `/backstop`. Pure, so every form and mistake is unit-tested. */
 export type Command =
   | { kind: 'help' }
-  | { kind: 'status' }
+  | { kind: 'status'; service?: string }
   | { kind: 'rollback'; service: string; reason: string }
   | { kind: 'history'; service: string }
   | { kind: 'resolve'; service: string | null }
@@ -13,7 +13,7 @@ export type Parsed = { ok: true; command: Command } | { ok: false; error: string
 
 export const USAGE = [
   '*Backstop commands*',
-  '`/backstop status`: open incidents and live rollback proposals',
+  '`/backstop status [service]`: open incidents and live rollback proposals; with a service, also a chart of its SLIs since its latest deploy (or the last hour)',
   '`/backstop rollback <service> <reason>`: propose rolling <service> back to its last known-good version',
   '`/backstop history <service>`: recent incidents and rollbacks of <service>',
   '`/backstop resolve [service]`: resolve the incident of this channel (or of <service>) and post the postmortem draft',
@@ -30,7 +30,7 @@ export function parseCommand(text: string): Parsed {
     case 'help':
       return { ok: true, command: { kind: 'help' } };
     case 'status':
-      return { ok: true, command: { kind: 'status' } };
+      return { ok: true, command: rest[0] ? { kind: 'status', service: rest[0] } : { kind: 'status' } };
     case 'rollback': {
       const [service, ...reason] = rest;
       if (!service) return { ok: false, error: 'Usage: `/backstop rollback <service> <reason>`: name the service.' };

@@ -291,6 +291,22 @@ describe('slash commands', () => {
     await emu.waitFor(() => emu.ephemerals(users.bob.id).find((e) => e.text.includes('Unknown command "frobnicate"')), 5000, 'unknown');
   });
 
+  it('/backstop status <service> also shares a chart of its SLIs in the channel the command came from', async () => {
+    const before = emu.messages(incidentChannel.id, { topLevel: true }).filter((m) => m.files?.length).length;
+    await slack.command(users.bob, incidentChannel, 'status fraud-scorer');
+    const shared = await emu.waitFor(() => emu.messages(incidentChannel.id, { topLevel: true }).filter((m) => m.files?.length).at(before), 10_000, 'chart shared');
+    const file = (shared.files as { name: string; title: string; url_private: string }[])[0]!;
+    expect(file.name).toMatch(/^sli-chart-fraud-scorer-.*\.png$/);
+    expect(file.title).toContain('SLIs of fraud-scorer');
+    const png = PNG.sync.read(Buffer.from(await (await fetch(file.url_private, { headers: { authorization: 'Bearer xoxb-backstop-emulator' } })).arrayBuffer()));
+    expect(png.width).toBe(960);
+    const colours = new Set<number>();
+    for (let i = 0; i < png.data.length; i += 4) colours.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
+    expect(colours.size).toBeGreaterThan(20);
+    await slack.command(users.bob, incidentChannel, 'status no-such-service');
+    await emu.waitFor(() => emu.ephemerals(users.bob.id).find((e) => e.text.includes('Unknown service "no-such-service"')), 5000, 'unknown service');
+  });
+
   it('/backstop resolve closes the incident, withdraws the pending proposal and posts a postmortem', async () => {
     await slack.command(users.bob, incidentChannel, 'resolve ranker');
     await emu.waitFor(() => emu.ephemerals(users.bob.id).find((e) => e.text.includes('resolved')), 5000, 'resolve reply');

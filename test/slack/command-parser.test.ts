@@ -5,6 +5,7 @@ describe('/backstop parsing', () => {
   it('parses every command', () => {
     expect(parseCommand('')).toEqual({ ok: true, command: { kind: 'help' } });
     expect(parseCommand('status')).toEqual({ ok: true, command: { kind: 'status' } });
+    expect(parseCommand('status fraud-scorer')).toEqual({ ok: true, command: { kind: 'status', service: 'fraud-scorer' } });
     expect(parseCommand('  rollback fraud-scorer  accuracy fell to 0.8 ')).toEqual({ ok: true, command: { kind: 'rollback', service: 'fraud-scorer', reason: 'accuracy fell to 0.8' } });
     expect(parseCommand('history fraud-scorer')).toEqual({ ok: true, command: { kind: 'history', service: 'fraud-scorer' } });
     expect(parseCommand('resolve')).toEqual({ ok: true, command: { kind: 'resolve', service: null } });

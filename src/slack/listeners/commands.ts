@@ -5,6 +5,8 @@ import type { App } from '@slack/bolt';
 import type { Deps } from '../../app/deps.js';
 import { requestRollback } from '../../app/request-rollback.js';
 import { resolveIncident } from '../../app/resolve-incident.js';
+import { serviceChart } from '../../app/service-chart.js';
+import { ChatError } from '../../ports/chat.js';
 import { breakGlass } from '../../app/stop-and-break-glass.js';
 import { explainPolicy } from '../views/policy-explainer.js';
 import { describeState } from '../../domain/proposal.js';
@@ -23,7 +25,9 @@ export function registerCommands(app: App, deps: Deps): void {
       case 'help':
         return void (await reply(USAGE));
       case 'status':
-        return void (await reply(await statusText(deps)));
+        await reply(await statusText(deps));
+        if (c.service) await shareChart(deps, c.service, command.channel_id, reply);
+        return;
       case 'history':
         return void (await reply(await historyText(deps, c.service)));
       case 'rollback': {
@@ -57,6 +61,19 @@ export function registerCommands(app: App, deps: Deps): void {
       }
     }
   });
+}
+
+/** Uploads the service's SLI chart where the command was typed; says why not when it cannot. */
+async function shareChart(deps: Deps, service: string, channel: string, reply: (text: string) => Promise<unknown>): Promise<void> {
+  try {
+    const chart = await serviceChart(deps, service);
+    if (!chart.ok) return void (await reply(chart.message));
+    await deps.chat.upload({ channel, filename: chart.filename, title: chart.title, content: chart.png, altText: chart.altText });
+  } catch (err) {
+    deps.log.warn({ err, service }, 'could not share the SLI chart');
+    const why = err instanceof ChatError ? (err.details.slackError ?? err.code) : 'the chart could not be drawn';
+    await reply(`Could not share the chart of ${service} here (${why})${why === 'not_in_channel' ? ': invite Backstop to this channel' : ''}.`);
+  }
 }
 
 async function statusText(deps: Deps): Promise<string> {
