@@ -12,6 +12,7 @@ import { ExpiryTimers } from './app/expiry-timers.js';
 import { autoExecuteDue, expireProposals } from './app/expire-proposals.js';
 import { OutboxDrainer, SLACK_PACING, type DrainerOptions } from './slack/outbox-drainer.js';
 import { recover } from './app/recover.js';
+import { postStatusUpdates } from './app/status-updates.js';
 import type { Env } from './config/env.js';
 import type { Policy } from './config/policy.js';
 import { composeDeps } from './compose-deps.js';
@@ -257,6 +258,8 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
         await autoExecuteDue(deps);
         await expireProposals(deps);
         await expiryTimers.armDue(sweepMs + 1000);
+        // Status updates (policy statusUpdate) are due at most a sweep late.
+        await postStatusUpdates(deps);
         await seen.forgetBefore(new Date(clock.now().getTime() - 15 * 60_000).toISOString());
       });
     }, sweepMs);

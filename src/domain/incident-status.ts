@@ -38,6 +38,11 @@ export function proposalGist(p: Proposal): ProposalGist {
   };
 }
 
+/** The latest proposal of an incident: the one its header and status updates report. */
+export function latestProposal(proposals: readonly Proposal[]): Proposal | undefined {
+  return [...proposals].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1);
+}
+
 /** The phase of an open incident follows its latest proposal; a resolved one is resolved whatever it tried. */
 export function incidentPhase(incident: Pick<Incident, 'status'>, latest: ProposalGist | undefined): IncidentPhase {
   if (incident.status === 'resolved') return 'resolved';

@@ -8,6 +8,7 @@ import type { Deps } from '../app/deps.js';
 import { ensureIncidentChannel } from '../app/propose-rollback.js';
 import { isDrill } from '../domain/drill.js';
 import type { Incident } from '../domain/incident.js';
+import { latestProposal } from '../domain/incident-status.js';
 import type { Proposal } from '../domain/proposal.js';
 import type { ChatMessage } from '../ports/chat.js';
 import type { OutboxItem } from '../ports/store.js';
@@ -18,11 +19,6 @@ type PostOnce = (msg: ChatMessage) => Promise<{ ts: string; found: boolean }>;
 
 /** A proposal's first post waits for its header this many attempts at most (about 3.5 s), then goes anyway. */
 export const HEADER_HOLD_ATTEMPTS = 3;
-
-/** The latest proposal of an incident (the one the header reports). */
-export function latestProposal(proposals: readonly Proposal[]): Proposal | undefined {
-  return [...proposals].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1);
-}
 
 /** The deploy to suspect: the last one `/deploys` reported before the incident, else what the proposal found on the target. */
 async function suspectedDeploy(deps: HeaderDeps, incident: Incident, latest: Proposal | undefined): Promise<SuspectedDeploy | null> {
