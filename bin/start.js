@@ -3,6 +3,7 @@
 // file under src/, which starts in about half the time and memory of tsx; otherwise the sources
 // through tsx, so an edit is never shadowed by a stale build. One process either way.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import process from 'node:process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 

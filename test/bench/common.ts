@@ -103,9 +103,12 @@ export function alertmanagerBody(svc: string, fingerprints: readonly string[], s
 // Runner ↔ host messages (over the child's IPC channel)
 
 export type HostConfig =
-  | { kind: 'backstop'; env: Record<string, string>; policyYaml: string; logFile: string }
+  /** `pacing`: the outbox's per-channel pacing (default off: every figure but the storm and 3p measures Backstop, not Slack's rate limit). */
+  | { kind: 'backstop'; env: Record<string, string>; policyYaml: string; logFile: string; pacing?: { channelIntervalMs: number; channelBurst: number } }
   | { kind: 'bolt'; apiUrl: string }
   | { kind: 'http'; apiUrl: string }
+  /** The durable floor under intake (durable-floor.ts): parse, one insert per alert and one chained audit row per delivery. */
+  | { kind: 'durable'; dbFile: string }
   /** The Slack emulator, in a process of its own so its work competes neither with the bot's event loop nor the load generator's. */
   | { kind: 'slack' }
   /**
@@ -124,6 +127,8 @@ export interface MintRequest {
 export type HostRequest =
   | { id: number; cmd: 'settle' | 'stats' | 'stop' | 'clock' }
   | { id: number; cmd: 'mint'; args: MintRequest }
+  /** Slack host: the monotonic times (ms) of chat.* calls per channel since `since` (monotonic ns). */
+  | { id: number; cmd: 'calls'; args: { since: string } }
   /** Resolves once the emulator has seen no API call for `ms`. */
   | { id: number; cmd: 'quiet'; args: { ms: number } }
   /** PostgreSQL host: a new empty schema, and a URL confined to it. */

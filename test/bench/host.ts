@@ -19,6 +19,7 @@ import type { RollbackAdapter } from '../../src/ports/rollback-adapter.js';
 import { SlackEmulator, type ChangeEvent } from '../../src/sandbox/slack-emulator.js';
 import { ACTION_APPROVE } from '../../src/slack/ids.js';
 import { PostgresServer } from '../support/postgres.js';
+import { startDurableServer } from './durable-floor.js';
 import { BOT_TOKEN, SIGNING_SECRET, seedWorkspace, type HostConfig, type HostMessage, type HostRequest, type HostStats } from './common.js';
 
 const send = (m: HostMessage) => process.send?.(m);
@@ -53,7 +54,7 @@ async function startBackstopHost(cfg: Extract<HostConfig, { kind: 'backstop' }>)
   if (!policy.ok) throw new Error(`policy: ${JSON.stringify(policy.problems.slice(0, 3))}`);
   // Logs at the production default level, written as production writes them (synchronously), to a file.
   const logger = createLogger({ level: 'info', destination: pino.destination({ dest: cfg.logFile, sync: true }) });
-  const bot = await startBackstop({ env: env.env, policy: policy.policy, logger, pacing: { channelIntervalMs: 0, channelBurst: 1 } });
+  const bot = await startBackstop({ env: env.env, policy: policy.policy, logger, pacing: cfg.pacing ?? { channelIntervalMs: 0, channelBurst: 1 } });
   const adapter = bot.deps.adapter.bind(bot.deps);
   const wrapped = new Map<string, RollbackAdapter>();
   bot.deps.adapter = (svc) => {
@@ -111,17 +112,24 @@ async function startHttpHost(cfg: Extract<HostConfig, { kind: 'http' }>): Promis
 }
 
 /** The Slack emulator, seeded with the benchmark's workspace; reports proposals and ephemerals as they arrive. */
-async function startSlackHost(): Promise<{ url: string; emu: SlackEmulator; stop(): Promise<void> }> {
+async function startSlackHost(): Promise<{ url: string; emu: SlackEmulator; calls: Map<string, bigint[]>; stop(): Promise<void> }> {
   const emu = new SlackEmulator({ botToken: BOT_TOKEN });
+  const calls = new Map<string, bigint[]>();
   await emu.start();
   seedWorkspace(emu);
   emu.on('change', (ev: ChangeEvent) => {
+    // Per channel: when each chat.* call arrived, to check Backstop stays under Slack's per-channel rate.
+    if (ev.kind === 'call' && ev.call.method.startsWith('chat.') && typeof ev.call.args.channel === 'string') {
+      const list = calls.get(ev.call.args.channel) ?? [];
+      list.push(process.hrtime.bigint());
+      calls.set(ev.call.args.channel, list);
+    }
     if (ev.kind === 'message' && !ev.message.thread_ts && JSON.stringify(ev.message.blocks ?? []).includes(ACTION_APPROVE)) {
       send({ type: 'proposal', channel: ev.channel, message: ev.message, hr: process.hrtime.bigint().toString() });
     }
     if (ev.kind === 'ephemeral') send({ type: 'ephemeral', channel: ev.ephemeral.channel, user: ev.ephemeral.user, hr: process.hrtime.bigint().toString() });
   });
-  return { url: emu.url, emu, stop: () => emu.stop() };
+  return { url: emu.url, emu, calls, stop: () => emu.stop() };
 }
 
 /**
@@ -176,6 +184,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let bot: Backstop | undefined;
   let emu: SlackEmulator | undefined;
+  let calls: Map<string, bigint[]> | undefined;
   let url: string;
   if (cfg.kind === 'postgres') {
     const started = await startPostgresHost();
@@ -195,8 +204,13 @@ async function main(): Promise<void> {
   } else if (cfg.kind === 'slack') {
     const started = await startSlackHost();
     emu = started.emu;
+    calls = started.calls;
     url = started.url;
     stop = started.stop;
+  } else if (cfg.kind === 'durable') {
+    const server = startDurableServer(cfg.dbFile);
+    url = await listen(server);
+    stop = () => new Promise((r) => server.close(() => r()));
   } else {
     const started = cfg.kind === 'bolt' ? await startBoltHost(cfg) : await startHttpHost(cfg);
     url = started.url;
@@ -212,6 +226,10 @@ async function main(): Promise<void> {
       }
       if (raw.cmd === 'clock') value = process.hrtime.bigint().toString();
       if (raw.cmd === 'quiet' && emu) await quiet(emu, raw.args.ms);
+      if (raw.cmd === 'calls' && calls) {
+        const since = BigInt(raw.args.since);
+        value = Object.fromEntries([...calls].map(([ch, ts]) => [ch, ts.filter((t) => t >= since).map((t) => Number(t / 1000n) / 1000)]));
+      }
       if (raw.cmd === 'mint' && emu) {
         const { channel, messageTs, users } = raw.args;
         const e = emu;
