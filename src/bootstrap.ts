@@ -228,7 +228,7 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
     // A follower is ready too (it takes alerts and clicks); the answer says which one leads.
     readiness: async () => ({
       leadership: leadership ? (leadership.isLeader() ? 'ok (leading timed work)' : 'ok (follower)') : 'ok (single replica)',
-      slack: slackReadiness({ webApi: identity.state, socket: receiver instanceof SocketReceiver ? receiver.state : undefined, queued: await store.outbox.pending() }),
+      slack: slackReadiness({ webApi: identity.state, socket: receiver instanceof SocketReceiver ? receiver.state : undefined, queued: await store.outbox.pending().catch(() => undefined) }),
     }) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

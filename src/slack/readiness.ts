@@ -8,9 +8,10 @@
 import type { WebApiState } from './bot-identity.js';
 import type { SocketState } from './socket-receiver.js';
 
-export function slackReadiness(input: { webApi: WebApiState; socket?: SocketState; queued: number }): string {
+/** `queued`: Slack messages waiting in the outbox (undefined when the store cannot say). */
+export function slackReadiness(input: { webApi: WebApiState; socket?: SocketState; queued?: number }): string {
   const { webApi, socket, queued } = input;
-  const waiting = queued > 0 ? `; ${queued} Slack message(s) queued` : '';
+  const waiting = queued !== undefined && queued > 0 ? `; ${queued} Slack message(s) queued` : '';
   const api = webApi.answered ? `Web API ${webApi.detail}` : `Web API not answering since ${webApi.since} (${webApi.detail})`;
   if (socket && !socket.connected) return `not connected: Socket Mode connection down since ${socket.since} (${socket.reason ?? 'unknown'}); ${api}${waiting}`;
   const mode = socket ? `Socket Mode connected since ${socket.since}` : 'HTTP mode';
