@@ -153,16 +153,40 @@ describe('resolution and postmortem', () => {
     expect(incident.status).toBe('resolved');
     expect(incident.postmortemPath && existsSync(incident.postmortemPath)).toBe(true);
     const md = readFileSync(incident.postmortemPath!, 'utf8');
-    expect(md).toContain('U0ALICE');
-    expect(md).toContain('U0BOB');
+    // People by name (the directory's), never as ids.
+    expect(md).toContain('Approved by: Alice, Bob');
+    expect(md).not.toMatch(/\bU0[A-Z]+\b/);
     expect(md).toContain('Rollback of fraud-scorer v42 → v41: verified');
-    const root = h.chat.posts.find((m) => !m.threadTs)!;
+    const root = h.chat.posts.find((m) => !m.threadTs && m.text.startsWith('Rollback proposal'))!;
     const thread = h.chat.thread(root.ts).map((m) => m.text);
     expect(thread.at(-1)).toContain('Postmortem draft');
+    expect(thread.at(-1)).not.toContain(incident.postmortemPath!);
+    // Then the draft and the chart, as files in the same thread.
+    expect(h.chat.uploads.map((u) => [u.filename, u.threadTs])).toEqual([[`postmortem-${incident.id}.md`, root.ts], [`sli-chart-${incident.id}.png`, root.ts]]);
+    expect(h.chat.uploads[0]!.content.toString('utf8')).toBe(md);
+    expect(h.chat.uploads[1]!.content.subarray(1, 4).toString()).toBe('PNG');
     const order = ['Proposed rollback', 'Approved by <@U0ALICE>', 'Approved by <@U0BOB>', 'Quorum reached', 'Executing rollback', 'Rolled back', 'Verified', 'All alerts resolved', 'Postmortem draft'];
     const positions = order.map((o) => thread.findIndex((t) => t.includes(o)));
     expect(positions.every((x) => x >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it('retries an upload Slack failed, looking for it first, and shares each file once', async () => {
+    const p = await proposeFromAlert();
+    await recordDecision(h.deps, { proposalId: p.id, user: 'U0ALICE', decision: 'approve' });
+    await recordDecision(h.deps, { proposalId: p.id, user: 'U0BOB', decision: 'approve' });
+    await h.settle();
+    h.chat.failUploads = 1;
+    await handleAlerts(h.deps, [firingAlert({ status: 'resolved' }), firingAlert({ fingerprint: '8447eb3cf3b98b25', status: 'resolved' })]);
+    await h.settle();
+    expect(h.chat.uploads).toHaveLength(0);
+    expect(await h.deps.store.outbox.pending()).toBe(2);
+    const lookups = h.chat.lookups;
+    h.clock.advance(2000);
+    await h.settle();
+    expect(h.chat.uploads.map((u) => u.filename.split('-')[0])).toEqual(['postmortem', 'sli']);
+    expect(h.chat.lookups).toBe(lookups + 1);
+    expect(await h.deps.store.outbox.pending()).toBe(0);
   });
 
   it('refuses to close an incident whose alerts still fire', async () => {
