@@ -9,6 +9,7 @@ import { breakGlass, rollForward } from '../../src/app/stop-and-break-glass.js';
 import type { SliSource } from '../../src/ports/sli-source.js';
 import { explainPolicy } from '../../src/slack/views/policy-explainer.js';
 import { buildHarness, POLICY_YAML } from '../support/harness.js';
+import { proposalPost, updatesOf } from '../support/messages.js';
 
 const withDecision = (decision: string, extraTop = '') => `${extraTop}${POLICY_YAML.replace('    runbook: https://runbooks.example/fraud-scorer', `    runbook: https://runbooks.example/fraud-scorer\n    decision: ${decision}`)}`;
 
@@ -103,7 +104,7 @@ describe('break-glass and roll-forward', () => {
     await h.settle();
     const p = h.store.proposals.get(req.proposal.id)!;
     expect(p).toMatchObject({ state: 'verified', breakGlass: 'both approvers unreachable, fraud losses climbing', decidedBy: 'U0ADMIN' });
-    const root = h.chat.posts.find((m) => !m.threadTs)!;
+    const root = proposalPost(h.chat.posts)!;
     expect(h.chat.thread(root.ts).map((m) => m.text).join('\n')).toContain('<!here> 🚨 *BREAK-GLASS* by <@U0ADMIN>');
   });
 
@@ -116,7 +117,7 @@ describe('break-glass and roll-forward', () => {
     await recordDecision(h.deps, { proposalId: req.proposal.id, user: 'U0BOB', decision: 'approve' });
     await h.settle();
     expect(h.store.proposals.get(req.proposal.id)!.state).toBe('not_recovered');
-    expect(JSON.stringify(h.chat.updates.at(-1)!.blocks)).toContain('Roll forward to v42');
+    expect(JSON.stringify(updatesOf(h.chat.updates, proposalPost(h.chat.posts)!.ts).at(-1)!.blocks)).toContain('Roll forward to v42');
     const fwd = await rollForward(h.deps, req.proposal.id, 'U0ALICE');
     expect(fwd.ok && fwd.proposal).toMatchObject({ fromVersion: 'v41', toVersion: 'v42', requestedBy: 'U0ALICE', requiredApprovals: 2, state: 'pending' });
   });

@@ -7,6 +7,7 @@ import { OutboxDrainer } from '../../src/slack/outbox-drainer.js';
 import { handleAlerts } from '../../src/app/handle-alerts.js';
 import { recordDecision } from '../../src/app/record-decision.js';
 import { buildHarness, firingAlert } from '../support/harness.js';
+import { proposalPost, updatesOf } from '../support/messages.js';
 
 let h: ReturnType<typeof buildHarness>;
 beforeEach(() => {
@@ -80,7 +81,7 @@ describe('durable Slack outbox', () => {
     // Slack is down, yet the rollback went through and was audited.
     expect(h.store.proposals.get(p.id)!.state).toBe('verified');
     expect(h.store.audit.forProposal(p.id).map((e) => e.action)).toContain('verification.recovered');
-    const updatesBefore = h.chat.updates.length;
+    const updatesBefore = h.chat.updates.filter((u) => u.ts === proposalPost(h.chat.posts)?.ts).length;
     h.chat.failPosts = 0;
     for (let i = 0; i < 20 && h.store.outbox.pending() > 0; i++) {
       h.clock.advance(60_000);
@@ -88,14 +89,14 @@ describe('durable Slack outbox', () => {
       await h.drainer.flushed();
     }
     expect(h.store.outbox.pending()).toBe(0);
-    const root = h.chat.posts.find((m) => !m.threadTs)!;
+    const root = proposalPost(h.chat.posts)!;
     const thread = h.chat.thread(root.ts).map((m) => m.text);
     const order = ['Proposed rollback', 'tried to approve', 'Approved by <@U0ALICE>', 'Approved by <@U0BOB>', 'Quorum reached', 'Executing', 'Rolled back', 'Verified'];
     const positions = order.map((o) => thread.findIndex((t) => t.includes(o)));
     expect(positions.every((x) => x >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     // Five state changes were queued as re-renders; one edit carried them all.
-    expect(h.chat.updates.length - updatesBefore).toBe(1);
-    expect(JSON.stringify(h.chat.updates.at(-1)!.blocks)).toContain('rolled back and verified');
+    expect(updatesOf(h.chat.updates, root.ts).length - updatesBefore).toBe(1);
+    expect(JSON.stringify(updatesOf(h.chat.updates, root.ts).at(-1)!.blocks)).toContain('rolled back and verified');
   });
 });

@@ -11,6 +11,7 @@ import { handleAlerts } from '../../src/app/handle-alerts.js';
 import { PrometheusSliSource } from '../../src/sli/prometheus-source.js';
 import { buildHarness, firingAlert } from '../support/harness.js';
 import { fraudScorerHistory, prometheusInstalled, startPrometheus, type RealPrometheus } from '../support/prometheus.js';
+import { proposalPost } from '../support/messages.js';
 
 const skip = !prometheusInstalled() && !process.env.CI;
 const HOUR = 3_600_000;
@@ -59,7 +60,7 @@ describe.skipIf(skip)('proposal SLIs from a real Prometheus', () => {
     expect(errors!.baseline!).toBeLessThan(0.01);
     expect(errors!.current!).toBeGreaterThan(0.05);
     expect(accuracy!.sparkline).toMatch(/^█+[▂-▇]?▁+$/);
-    const message = h.chat.posts.find((m) => !m.threadTs)!;
+    const message = proposalPost(h.chat.posts)!;
     expect(JSON.stringify(message.blocks)).toContain('last hour');
   });
 
@@ -70,7 +71,7 @@ describe.skipIf(skip)('proposal SLIs from a real Prometheus', () => {
     await h.settle();
     const p = h.store.proposals.liveFor('fraud-scorer')!;
     expect(p.sliBefore.map((r) => r.verdict)).toEqual(['error', 'error']);
-    const shown = JSON.stringify(h.chat.posts[0]!.blocks);
+    const shown = JSON.stringify(proposalPost(h.chat.posts)!.blocks);
     expect(shown).toContain('⚠️ error');
     // The reason is shown, not only the word: people must know why Backstop cannot see.
     expect(shown).toContain(p.sliBefore[0]!.reason);

@@ -8,6 +8,7 @@ import { recordDecision } from '../../src/app/record-decision.js';
 import { requestRollback } from '../../src/app/request-rollback.js';
 import { resolveIncident } from '../../src/app/resolve-incident.js';
 import { buildHarness, firingAlert } from '../support/harness.js';
+import { isIncidentHeader, proposalPost } from '../support/messages.js';
 
 let h: ReturnType<typeof buildHarness>;
 let dir: string;
@@ -30,8 +31,10 @@ describe('alert intake', () => {
     expect(h.store.incidents.listOpen()).toHaveLength(1);
     expect(p).toMatchObject({ fromVersion: 'v42', toVersion: 'v41', state: 'pending', requiredApprovals: 2, channelId: 'C0INCIDENT' });
     expect(p.sliBefore[0]).toMatchObject({ name: 'accuracy', baseline: 0.91, current: 0.8, verdict: 'breach' });
-    const posted = h.chat.posts.filter((m) => !m.threadTs);
+    // The incident header, then the proposal.
+    const posted = h.chat.posts.filter((m) => !m.threadTs && !isIncidentHeader(m));
     expect(posted).toHaveLength(1);
+    expect(h.chat.posts.filter((m) => !m.threadTs).findIndex(isIncidentHeader)).toBe(0);
     expect(JSON.stringify(posted[0]!.blocks)).toContain('backstop_approve');
   });
 
@@ -219,7 +222,7 @@ describe('Slack outbox', () => {
     h.drainer.kick();
     await h.drainer.flushed();
     expect(h.store.outbox.pending()).toBe(0);
-    const root = h.chat.posts.find((m) => !m.threadTs)!;
+    const root = proposalPost(h.chat.posts)!;
     expect(h.chat.thread(root.ts)[0]!.text).toContain('Proposed rollback');
   });
 });
