@@ -127,7 +127,7 @@ export interface MintRequest {
 export type HostRequest =
   | { id: number; cmd: 'settle' | 'stats' | 'stop' | 'clock' }
   | { id: number; cmd: 'mint'; args: MintRequest }
-  /** Slack host: the monotonic times (ms) of chat.* calls per channel since `since` (monotonic ns). */
+  /** Slack host: the monotonic times (ms) of chat.postMessage calls per channel since `since` (monotonic ns). */
   | { id: number; cmd: 'calls'; args: { since: string } }
   /** Resolves once the emulator has seen no API call for `ms`. */
   | { id: number; cmd: 'quiet'; args: { ms: number } }

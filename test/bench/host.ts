@@ -118,8 +118,9 @@ async function startSlackHost(): Promise<{ url: string; emu: SlackEmulator; call
   await emu.start();
   seedWorkspace(emu);
   emu.on('change', (ev: ChangeEvent) => {
-    // Per channel: when each chat.* call arrived, to check Backstop stays under Slack's per-channel rate.
-    if (ev.kind === 'call' && ev.call.method.startsWith('chat.') && typeof ev.call.args.channel === 'string') {
+    // Per channel: when each message was posted, to check Backstop stays under Slack's per-channel rate for
+    // chat.postMessage (ephemerals and edits have rate limits of their own, per workspace).
+    if (ev.kind === 'call' && ev.call.method === 'chat.postMessage' && typeof ev.call.args.channel === 'string') {
       const list = calls.get(ev.call.args.channel) ?? [];
       list.push(process.hrtime.bigint());
       calls.set(ev.call.args.channel, list);
