@@ -26,6 +26,8 @@ export interface ConsoleOptions {
 }
 
 const TEAM = { id: 'T0SANDBOX', domain: 'backstop-sandbox' };
+/** Where the demo alert says it came from, as Prometheus would: the incident header links it (no such host here). */
+const DEMO_GENERATOR_URL = 'http://prometheus.sandbox:9090/graph?g0.expr=model_accuracy%7Bservice%3D%22fraud-scorer%22%7D+%3C+0.85';
 const APP_ID = 'A0BACKSTOP';
 const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 /** The page and its ES modules (src/sandbox/console/*.js): a plain name, never a path. */
@@ -114,7 +116,7 @@ export function createConsole(opts: ConsoleOptions): RequestListener {
     const annotations = { summary: `${opts.demoService} accuracy below 0.85 for 10m` };
     return {
       receiver: 'backstop', status, version: '4',
-      alerts: [{ status, labels, annotations, startsAt: demoAlert.startsAt, endsAt: status === 'resolved' ? now : '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: demoAlert.fingerprint }],
+      alerts: [{ status, labels, annotations, startsAt: demoAlert.startsAt, endsAt: status === 'resolved' ? now : '0001-01-01T00:00:00Z', generatorURL: DEMO_GENERATOR_URL, fingerprint: demoAlert.fingerprint }],
       groupLabels: { alertname: labels.alertname, service: labels.service }, commonLabels: labels, commonAnnotations: annotations,
       externalURL: 'http://alertmanager.sandbox:9093', groupKey: `{}:{alertname="${labels.alertname}", service="${labels.service}"}`, truncatedAlerts: 0,
     };

@@ -58,35 +58,36 @@ export async function startSandbox(opts: { env: Env; policy: Policy; log: Logger
     ALERTMANAGER_TOKEN: opts.env.ALERTMANAGER_TOKEN ?? generatedToken,
   };
   let botUrl = '';
-  let bot: Backstop | undefined;
+  // Set once the bot is up: Reset demo needs its use cases, the console exists before it.
+  const ready: { bot?: Backstop } = {};
   const demoService = Object.keys(opts.policy.services)[0] ?? 'fraud-scorer';
   const consoleListener = createConsole({
     emulator, botUrl: () => botUrl, signingSecret: env.SLACK_SIGNING_SECRET!, alertmanagerToken: env.ALERTMANAGER_TOKEN, socketMode: Boolean(env.SLACK_APP_TOKEN),
     users: SANDBOX_USERS, demoService,
     // Reset demo: what the person pressing it closes is theirs (audited as them), in this run's Slack.
     async resetDemo(user) {
-      if (!bot) throw new Error('the bot is still starting');
-      const done = await resetDemo(bot.deps, { service: demoService, actor: user, slack: 'here' });
+      if (!ready.bot) throw new Error('the bot is still starting');
+      const done = await resetDemo(ready.bot.deps, { service: demoService, actor: user, slack: 'here' });
       seedRegistry(new LocalRegistry(db, systemClock));
       return done.message;
     },
   });
-  bot = await startBackstop({
+  const bot = await startBackstop({
     env, policy: opts.policy, secrets: opts.secrets, logger: opts.log, db, mounts: { '/sandbox': consoleListener }, pacing: { channelIntervalMs: 150, channelBurst: 5 },
     // The same drills as production: `/backstop drill <scenario>` in the sandbox channel, announced at once.
     drills: opts.policy.drills ?? { channel: SANDBOX_CHANNEL.id, timezone: 'UTC', announceLead: 0, schedules: [] },
     drillWiring: drillSchedulerDefaults,
   });
   botUrl = bot.url;
+  ready.bot = bot;
   // The last run's incident is still open in this database, its messages in an emulator that is
   // gone: close it, so the demo alert proposes afresh, and drop what was queued for that Slack.
   const reset = await resetDemo(bot.deps, { service: demoService, actor: 'sandbox', slack: 'gone' });
   if (reset.incidents > 0 || reset.droppedMessages > 0) opts.log.info(reset, 'sandbox: the last demo was closed');
-  const started = bot;
   return {
-    bot: started, emulator, consoleUrl: `${started.url}/sandbox`, generatedAlertmanagerToken: generatedToken,
+    bot, emulator, consoleUrl: `${bot.url}/sandbox`, generatedAlertmanagerToken: generatedToken,
     async stop() {
-      await started.stop();
+      await bot.stop();
       await emulator.stop();
       db.close();
     },

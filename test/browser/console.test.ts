@@ -1,7 +1,8 @@
 /**
  * A new user's first run (the README's quick start), in headless Chromium against the real
  * sandbox: fire the demo alert, be refused as a non-approver, approve as two approvers, see the
- * rollback verified, resolve the alert and read the postmortem. Saves element screenshots of the
+ * rollback verified, resolve the alert and read the postmortem (summary, .md draft, PNG chart).
+ * The incident header comes first and follows the rollback. Saves element screenshots of the
  * incident header, the proposal, the thread and the postmortem in test-artifacts/, and checks the
  * thread panel at 800 px shows the SLI table's verdict column.
  */
@@ -45,9 +46,9 @@ async function shoot(name: string, locator: Locator, through?: Locator): Promise
   expect(existsSync(path), name).toBe(true);
 }
 
-/** Top-level messages that are not the proposal: the incident header, when the bot posts one. */
+/** The incident header: the top-level message posted before the proposal, edited as the incident evolves. */
 function headerMessage() {
-  return page.getByTestId('message').filter({ hasNotText: 'Rollback proposal' }).filter({ hasText: 'fraud-scorer' }).first();
+  return page.getByTestId('message').first();
 }
 
 runInChromium('sandbox console in a browser', () => {
@@ -58,6 +59,12 @@ runInChromium('sandbox console in a browser', () => {
     // The five-step guide is for people; the screenshots show the messages.
     if (await page.locator('#dismiss-guide').isVisible()) await page.locator('#dismiss-guide').click();
     await shoot('proposal.png', proposalMessage(page));
+    // The header came first: severity, what fired, its source link, and a status.
+    expect(await page.getByTestId('message').count()).toBe(2);
+    const header = await headerMessage().innerText();
+    expect(header).not.toContain('Rollback proposal:');
+    for (const part of ['critical', 'ModelAccuracyDrop', 'accuracy below 0.85']) expect(header).toContain(part);
+    expect(await headerMessage().locator('a[href^="http://prometheus.sandbox:9090/graph"]').count()).toBeGreaterThan(0);
 
     await actAs(page, 'U0MALLORY');
     await approveButton(page).click();
@@ -74,10 +81,15 @@ runInChromium('sandbox console in a browser', () => {
     await actAs(page, 'U0BOB');
     await approveButton(page).click();
     await expect.poll(() => proposalMessage(page).innerText(), { timeout: 10_000 }).toContain('rolled back and verified');
+    // The header followed the rollback, edited in place.
+    await expect.poll(() => headerMessage().innerText(), { timeout: 10_000 }).toMatch(/verified/i);
 
     await proposalMessage(page).getByTestId('open-thread').click();
     await expect.poll(() => page.getByTestId('thread-panel').innerText(), { timeout: 10_000 }).toContain('Verified');
-    await shoot('thread.png', page.getByTestId('thread-panel'));
+    // Tall enough for the whole thread in one picture.
+    await page.setViewportSize({ width: 1440, height: 2400 });
+    await shoot('thread.png', page.getByTestId('thread-panel'), page.getByTestId('thread-panel').locator('#thread-body > *').last());
+    await page.setViewportSize({ width: 1440, height: 1000 });
 
     await page.getByTestId('resolve-alert').click();
     await expect.poll(() => page.getByTestId('thread-panel').innerText(), { timeout: 10_000 }).toMatch(/Postmortem/);
@@ -88,18 +100,19 @@ runInChromium('sandbox console in a browser', () => {
     // The postmortem: its summary, and the uploaded draft and chart once they are attached.
     const postmortem = page.getByTestId('thread-reply').filter({ hasText: /Postmortem/ }).last();
     await postmortem.scrollIntoViewIfNeeded();
-    const images = page.getByTestId('thread-panel').getByTestId('file-image');
-    for (const img of await images.locator('img').all()) {
-      await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(100);
-    }
+    // Then the draft as a .md download and the SLI chart as a PNG, shown inline and decoded.
+    const panel = page.getByTestId('thread-panel');
+    await expect.poll(() => panel.getByTestId('file-link').innerText(), { timeout: 10_000 }).toMatch(/postmortem-.*\.md\s*[\d.]+ KB/);
+    const img = panel.getByTestId('file-image').locator('img');
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(300);
     // Tall enough for the summary and the files posted after it in one picture.
     await page.setViewportSize({ width: 1440, height: 2400 });
     const lastReply = page.getByTestId('thread-reply').last();
     await shoot('postmortem.png', postmortem, lastReply);
     await page.setViewportSize({ width: 1440, height: 1000 });
 
-    // The incident header, where the bot posts one: a top-level message of its own above the proposal.
-    if ((await headerMessage().count()) > 0) await shoot('incident-header.png', headerMessage());
+    await expect.poll(() => headerMessage().innerText(), { timeout: 10_000 }).toMatch(/resolved/i);
+    await shoot('incident-header.png', headerMessage());
     await page.screenshot({ path: join(ARTIFACTS, 'sandbox-finished-thread.png'), fullPage: true });
   }, 90_000);
 

@@ -11,11 +11,14 @@ export function compareTs(a, b) {
   return as !== bs ? as - bs : af < bf ? -1 : af > bf ? 1 : 0;
 }
 
-/** The message time in the browser's local zone: short for the line, long for the tooltip. */
+/**
+ * The message time in the browser's local zone, as Slack writes it beside the author ("3:21 AM",
+ * the same style as date tokens), and in full with seconds and zone for the tooltip.
+ */
 export function formatTime(ts) {
   const date = new Date(tsParts(ts)[0] * 1000);
   if (Number.isNaN(date.getTime())) return { short: '', long: '' };
-  return { short: date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }), long: date.toLocaleString() };
+  return { short: date.toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit' }), long: date.toLocaleString('en-US', { dateStyle: 'full', timeStyle: 'long' }) };
 }
 
 /** In the channel list: not a reply, or a reply also sent to the channel. */
