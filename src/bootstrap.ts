@@ -107,11 +107,12 @@ export interface Backstop {
   stop(): Promise<void>;
 }
 
-/** How long shutdown waits for work in flight (a Slack call, a rollback step) before it closes anyway. */
+/** How long shutdown waits, in all, for work in flight (a Slack call, a rollback step) before it closes anyway. */
 const STOP_WAIT_MS = 5_000;
 
-function bounded(work: Promise<unknown>, ms: number): Promise<unknown> {
-  return Promise.race([work, delay(ms, undefined, { ref: false })]);
+/** `work`, or whatever is done of it by `deadline` (epoch ms). */
+function bounded(work: Promise<unknown>, deadline: number): Promise<unknown> {
+  return Promise.race([work, delay(Math.max(0, deadline - Date.now()), undefined, { ref: false })]);
 }
 
 /** Builds and starts the bot from validated configuration. `main.ts` is its only production caller. */
@@ -316,10 +317,11 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
       identity.stop();
       // Work waiting on a Slack that answers nothing must not hold up shutdown: a message in
       // flight was marked so before it was posted, and the next start looks for it in Slack.
-      await bounded(tasks.idle(), STOP_WAIT_MS);
+      const deadline = Date.now() + STOP_WAIT_MS;
+      await bounded(tasks.idle(), deadline);
       drainer.stop();
       // A send in flight finishes (or fails) before the database closes under it.
-      await bounded(drainer.flushed(), STOP_WAIT_MS);
+      await bounded(drainer.flushed(), deadline);
       if (socketMode) await app.stop();
       // Open event streams (the sandbox console) never end by themselves: cut them so close() returns.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
