@@ -14,20 +14,16 @@ export class AlertRepo {
    * most deliveries are duplicates: only the first firing and the first resolution count.
    */
   upsert(a: Alert, service: string | null, incidentId: string | null, now: string): AlertUpsert {
-    const existing = prep(this.db, 'SELECT status FROM alerts WHERE fingerprint = ? AND starts_at = ?').get(a.fingerprint, a.startsAt) as { status: string } | undefined;
-    if (!existing) {
-      prep(this.db, `INSERT INTO alerts (fingerprint, starts_at, source, service, incident_id, status, name, severity, summary, labels, annotations, ends_at, received_at, updated_at, generator_url)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        a.fingerprint, a.startsAt, a.source, service, incidentId, a.status, a.name, a.severity, a.summary,
-        JSON.stringify(a.labels), JSON.stringify(a.annotations), a.endsAt, now, now, a.generatorUrl ?? null,
-      );
-      return a.status === 'firing' ? 'new' : 'resolved';
-    }
-    if (a.status === 'resolved' && existing.status === 'firing') {
-      prep(this.db, "UPDATE alerts SET status = 'resolved', ends_at = ?, updated_at = ? WHERE fingerprint = ? AND starts_at = ?").run(a.endsAt, now, a.fingerprint, a.startsAt);
-      return 'resolved';
-    }
-    return a.status === 'resolved' ? 'already_resolved' : 'duplicate';
+    // The insert says whether it won: a new alert costs one statement, not a lookup and then an insert.
+    const inserted = prep(this.db, `INSERT INTO alerts (fingerprint, starts_at, source, service, incident_id, status, name, severity, summary, labels, annotations, ends_at, received_at, updated_at, generator_url)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint, starts_at) DO NOTHING`).run(
+      a.fingerprint, a.startsAt, a.source, service, incidentId, a.status, a.name, a.severity, a.summary,
+      JSON.stringify(a.labels), JSON.stringify(a.annotations), a.endsAt, now, now, a.generatorUrl ?? null,
+    ).changes;
+    if (inserted === 1) return a.status === 'firing' ? 'new' : 'resolved';
+    if (a.status === 'firing') return 'duplicate';
+    const resolved = prep(this.db, "UPDATE alerts SET status = 'resolved', ends_at = ?, updated_at = ? WHERE fingerprint = ? AND starts_at = ? AND status = 'firing'").run(a.endsAt, now, a.fingerprint, a.startsAt).changes;
+    return resolved === 1 ? 'resolved' : 'already_resolved';
   }
 
   incidentOf(fingerprint: string, startsAt: string): string | null {
