@@ -21,6 +21,7 @@ import { TEST_AUDIT_KEY } from '../support/audit-key.js';
 import { seedRegistry } from '../support/bot-fixture.js';
 import { alertmanagerDelivery } from '../support/fixtures.js';
 import { SocketSlackDriver } from '../support/socket-slack-driver.js';
+import { until } from '../support/until.js';
 
 const AM_TOKEN = 'alertmanager-token-0123456789';
 const users = { alice: { id: 'U0ALICE', name: 'alice' }, bob: { id: 'U0BOB', name: 'bob' }, mallory: { id: 'U0MALLORY', name: 'mallory' } };
@@ -202,5 +203,21 @@ describe('Socket Mode', () => {
     await emu.waitFor(() => state('pricing') === 'verified', 5000, 'verified');
     expect(rollbacks('pricing')).toBe(1);
     expect((await fetch(`${bot.url}/readyz`)).status).toBe(200);
+  });
+
+  it('is not ready while the socket is down, says why, and reconnects once Slack lets it', async () => {
+    // Slack asks for a reconnect, then refuses the next connections for a while.
+    emu.failNext('apps.connections.open', { error: 'internal_error' }, 3);
+    expect(emu.disconnectSockets('warning')).toBe(1);
+    const down = await until(async () => {
+      const res = await fetch(`${bot.url}/readyz`);
+      const body = (await res.json()) as { checks: Record<string, string> };
+      return res.status === 503 ? body.checks.slack : undefined;
+    }, 5000, 'not ready while disconnected');
+    expect(down).toMatch(/^not connected: Socket Mode connection down since .*internal_error/);
+    // Alerts are still taken meanwhile.
+    expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
+    await emu.waitFor(() => emu.socketConnections === 1, 10_000, 'reconnected after the refusals');
+    await until(async () => (await fetch(`${bot.url}/readyz`)).status === 200, 5000, 'ready again');
   });
 });

@@ -20,6 +20,7 @@ import { alertmanagerDelivery } from '../support/fixtures.js';
 import { freePort } from '../support/net.js';
 import { SlackDriver } from '../support/slack-driver.js';
 import { SlackGate } from '../support/slack-gate.js';
+import { until } from '../support/until.js';
 
 let emu: SlackEmulator;
 beforeAll(async () => {
@@ -173,7 +174,7 @@ describe.each(['http', 'socket'] as const)('the Slack API answers nothing at boo
         await emu.waitFor(() => (db.prepare('SELECT count(*) FROM outbox WHERE sent_at IS NULL').pluck().get() as number) === 0, 30_000, 'outbox drained');
         if (mode === 'socket') {
           await emu.waitFor(() => emu.socketConnections === 1, 10_000, 'socket connected');
-          await emu.waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 5_000, 'ready');
+          await until(async () => (await fetch(`${url}/readyz`)).status === 200, 5_000, 'ready');
         }
         // Each queued step once, in queue order within its thread and at the channel's top level.
         const all = emu.messages(channel.id);
