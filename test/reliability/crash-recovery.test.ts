@@ -18,6 +18,7 @@ import { TEST_AUDIT_KEY } from '../support/audit-key.js';
 import { AM_TOKEN, BOT_TOKEN, CHANNEL, policyYaml, seedRegistry, SIGNING_SECRET, startEmulator, USERS } from '../support/bot-fixture.js';
 import { stopAllChildren, stopChild, trackForTest } from '../support/children.js';
 import { freePort } from '../support/net.js';
+import { isIncidentHeader } from '../support/messages.js';
 import { SlackDriver } from '../support/slack-driver.js';
 import { alertmanagerFiring } from './endpoints.js';
 
@@ -109,7 +110,8 @@ describe.each<[Checkpoint, string]>([
     });
     const findProposal = () => emu.messages(channel.id, { topLevel: true }).find((m) => m.text.startsWith('Rollback proposal'));
     await step(post);
-    const msg = await step(async () => findProposal() ?? (await Promise.race([emu.waitFor(findProposal, 10_000, 'proposal'), exit.then((): never => { throw new Error('killed'); })])));
+    // Killed at its first post (the incident header), the first bot never posts the proposal: the restarted one does.
+    const msg = await step(async () => findProposal() ?? (await Promise.race([emu.waitFor(findProposal, 10_000, 'proposal'), ...(second ? [] : [exit.then((): never => { throw new Error('killed'); })])])));
     await step(() => slack.click(USERS.alice, channel, msg, ACTION_APPROVE));
     await step(() => emu.waitFor(() => JSON.stringify(emu.messages(channel.id).find((m) => m.ts === msg.ts)?.blocks ?? '').includes('1/2') || undefined, 10_000, 'first approval shown'));
     await step(() => slack.click(USERS.bob, channel, msg, ACTION_APPROVE));
@@ -145,6 +147,10 @@ describe.each<[Checkpoint, string]>([
         // The proposal's own message once (its ts recorded), and each top-level step once.
         const topLevel = emu.messages(channel.id, { topLevel: true });
         expect(topLevel.filter((m) => m.text.startsWith('Rollback proposal'))).toHaveLength(1);
+        // The incident header once too (the first post: the one a kill at "posting" cuts off), and first.
+        expect(topLevel.filter(isIncidentHeader)).toHaveLength(1);
+        expect(isIncidentHeader(topLevel[0]!)).toBe(true);
+        expect(db.prepare('SELECT header_ts FROM incidents').pluck().get()).toBe(topLevel[0]!.ts);
         expect(db.prepare('SELECT message_ts FROM proposals WHERE id = ?').pluck().get(proposalId)).toBe(msg.ts);
         const topSteps = topLevel.flatMap((m) => auditSeqs(m.blocks));
         expect(new Set(topSteps).size).toBe(topSteps.length);
