@@ -14,7 +14,7 @@ export const at = (s: number): string => new Date(Date.parse(T0) + s * 1000).toI
 export function incident(over: Partial<Incident> = {}): Incident {
   return {
     id: 'inc-1', service: 'fraud-scorer', status: 'open', title: 'accuracy dropped', severity: 'critical', channelId: 'C1',
-    openedAt: T0, resolvedAt: null, resolvedBy: null, postmortemPath: null, ...over,
+    openedAt: T0, resolvedAt: null, resolvedBy: null, postmortemPath: null, headerTs: null, statusUpdateAt: null, ...over,
   };
 }
 

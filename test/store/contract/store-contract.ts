@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { describeAudit } from './audit.js';
 import { describeConcurrency } from './concurrency.js';
+import { describeIncidentCommunication } from './incident-communication.js';
 import type { Engine } from './engine.js';
 import { describeQueues } from './queues.js';
 import { describeRecords } from './records.js';
@@ -13,6 +14,7 @@ import { describeTransactions } from './transactions.js';
 export function describeStoreContract(engine: Engine): void {
   describe(`store contract: ${engine.name}`, () => {
     describeRecords(engine);
+    describeIncidentCommunication(engine);
     describeQueues(engine);
     describeTransactions(engine);
     describeAudit(engine);
