@@ -50,7 +50,7 @@ export class BotIdentity {
     try {
       const r = await this.opts.client.auth.test();
       this.ids = { ...(r.bot_id ? { botId: r.bot_id } : {}), ...(r.user_id ? { botUserId: r.user_id } : {}) };
-      this.current = { answered: true, since: this.opts.clock.now().toISOString(), detail: `answering as @${r.user ?? r.user_id ?? 'bot'} in ${r.team ?? r.team_id ?? 'the workspace'}` };
+      this.current = { answered: true, since: this.opts.clock.now().toISOString(), detail: `answered as @${r.user ?? r.user_id ?? 'bot'} in ${r.team ?? r.team_id ?? 'the workspace'}` };
       this.opts.log.info({ botUserId: r.user_id, team: r.team_id }, 'Slack Web API answered');
     } catch (err) {
       const wait = Math.min(this.opts.maxBackoffMs ?? 30_000, (this.opts.backoffMs ?? 500) * 2 ** failures);

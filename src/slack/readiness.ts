@@ -12,7 +12,7 @@ import type { SocketState } from './socket-receiver.js';
 export function slackReadiness(input: { webApi: WebApiState; socket?: SocketState; queued?: number }): string {
   const { webApi, socket, queued } = input;
   const waiting = queued !== undefined && queued > 0 ? `; ${queued} Slack message(s) queued` : '';
-  const api = webApi.answered ? `Web API ${webApi.detail}` : `Web API not answering since ${webApi.since} (${webApi.detail})`;
+  const api = webApi.answered ? `Web API ${webApi.detail} at ${webApi.since}` : `Web API not answering since ${webApi.since} (${webApi.detail})`;
   if (socket && !socket.connected) return `not connected: Socket Mode connection down since ${socket.since} (${socket.reason ?? 'unknown'}); ${api}${waiting}`;
   const mode = socket ? `Socket Mode connected since ${socket.since}` : 'HTTP mode';
   return `${webApi.answered ? 'ok' : 'ok (degraded)'}: ${mode}; ${api}${waiting}`;
