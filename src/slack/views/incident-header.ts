@@ -79,7 +79,8 @@ function statusLine(input: IncidentHeaderInput): { title: string; doing: string 
 export function incidentHeaderText(input: IncidentHeaderInput): string {
   const { incident } = input;
   const severity = incident.severity ? ` (${incident.severity})` : '';
-  return `${input.drill ? DRILL_MARK : ''}🚨 Incident ${incident.service}${severity}: ${incident.title}. Status: ${statusLine(input).title}`;
+  // The fallback text is parsed for mentions too: alert text must not ping anyone.
+  return `${input.drill ? DRILL_MARK : ''}🚨 Incident ${incident.service}${esc(severity)}: ${esc(incident.title)}. Status: ${statusLine(input).title}`;
 }
 
 function alertLines(alerts: readonly IncidentAlert[]): string {
