@@ -70,8 +70,8 @@ async function memoryFigures(ctx: Context): Promise<void> {
   log('figure 5: peak memory and cold start of src/main.ts…');
   // The Docker image's `node dist/main.js`, compiled once per run into the run's own folder (never into the checkout's dist/).
   if (build === null) build = compile(WORK);
-  const launcher = buildIsCurrent() ? 'ran dist/' : 'ran src/ through tsx: dist/ missing or older than src/';
-  const modes: { name: string; args: string[]; bolt: string[] }[] = [{ name: `\`npm start\` (bin/start.js ${launcher})`, args: [join(ROOT, 'bin', 'start.js')], bolt: buildIsCurrent() ? [] : ['--import', 'tsx'] }];
+  const launcher = buildIsCurrent() ? 'ran dist/' : 'ran tsx: dist/ older than src/';
+  const modes: { name: string; args: string[]; bolt: string[] }[] = [{ name: `\`npm start\`, ${launcher}`, args: [join(ROOT, 'bin', 'start.js')], bolt: buildIsCurrent() ? [] : ['--import', 'tsx'] }];
   if (build) modes.push({ name: 'compiled, as the Docker image', args: [join(build, 'main.js')], bolt: [] });
   else log('  tsc could not build src/ (see above): the compiled rows are left out');
   const memory: Record<string, unknown> = {};

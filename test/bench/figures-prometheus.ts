@@ -32,9 +32,9 @@ export async function prometheusFigures(ctx: Context): Promise<void> {
     const host = await startBackstop(ctx, 'backstop-prometheus', db.file, withPrometheus(ctx.policies.main, prom.baseUrl), { pacing: SLACK_PACING });
     await host.checkClock();
     const samples = Array.from({ length: WARMUP + PROPOSAL_SAMPLES }, (_, k) => k);
-    const p = await proposalLatency(host, ctx.ws, samples);
+    const p = await proposalLatency(host, ctx.ws, samples, WARMUP, { settle: false });
     const relay = await relayLatency(ctx.bare, ctx.ws, samples);
-    const a = await approvalLatency(host, ctx.ws, p.messages);
+    const a = await approvalLatency(host, ctx.ws, p.messages, { settle: false });
     const boltExec = await boltApprovalLatency(ctx.bolt, ctx.ws, p.messages.get(0)!, PROPOSAL_SAMPLES);
     await host.stop();
     const f = p.latency;

@@ -16,13 +16,17 @@ import { ACK_WARMUP_ROUNDS, ALERTS_PER_PAYLOAD, CLICKS, INTAKE_CONCURRENCY, STAR
  * Figure 3: POST one firing alert for a fresh service → the proposal message arrives at Slack.
  * The first `warmup` samples are not counted.
  */
-export async function proposalLatency(host: Target, ws: Workspace, services: number[], warmup = WARMUP): Promise<{ latency: Latency; messages: Map<number, SlackMessage> }> {
+/**
+ * `settle: false` (Slack pacing on): earlier samples' paced thread replies are left to trickle out
+ * in their own channels rather than waited for, as they would in production.
+ */
+export async function proposalLatency(host: Target, ws: Workspace, services: number[], warmup = WARMUP, opts: { settle?: boolean } = {}): Promise<{ latency: Latency; messages: Map<number, SlackMessage> }> {
   const client = new Client(host.url, 4);
   const samples: number[] = [];
   const messages = new Map<number, SlackMessage>();
   for (const i of services) {
     const s = service(i);
-    await host.settle();
+    if (opts.settle !== false) await host.settle();
     await ws.quiet(10);
     const arrived = ws.proposalIn(s.channel);
     const t0 = process.hrtime.bigint();
@@ -54,7 +58,7 @@ export async function relayLatency(host: Host, ws: Workspace, services: number[]
 }
 
 /** Figure 4: first approval, wait until it is recorded, then the quorum-completing click → adapter.execute. */
-export async function approvalLatency(host: Host, ws: Workspace, messages: Map<number, SlackMessage>): Promise<Latency> {
+export async function approvalLatency(host: Host, ws: Workspace, messages: Map<number, SlackMessage>, opts: { settle?: boolean } = {}): Promise<Latency> {
   const client = new Client(host.url, 4);
   const samples: number[] = [];
   const [first, second] = [APPROVERS[0]!, APPROVERS[1]!];
@@ -64,7 +68,7 @@ export async function approvalLatency(host: Host, ws: Workspace, messages: Map<n
     const recorded = ws.ephemeralTo(s.channel, first.id);
     await click(client, await ws.clickBody(first, channel, message));
     await recorded;
-    await host.settle();
+    if (opts.settle !== false) await host.settle();
     await ws.quiet(10);
     const body = await ws.clickBody(second, channel, message);
     const executed = host.nextExecute(s.service);

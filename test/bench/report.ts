@@ -73,7 +73,7 @@ export function aggregate(reps: Figure[][]): Aggregate[] {
 
 export function fmt(v: number, unit: string): string {
   if (!Number.isFinite(v)) return '—';
-  if (unit === 'alerts/s' || unit === 'alerts') return Math.round(v).toLocaleString('en-US');
+  if (['alerts/s', 'alerts', 'proposals', 'calls'].includes(unit)) return Math.round(v).toLocaleString('en-US');
   if (unit === 'MB') return v.toFixed(1);
   return v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US');
 }

@@ -110,7 +110,7 @@ export async function stormFigures(ctx: Context): Promise<void> {
   const host = await startBackstop(ctx, 'backstop-storm', db.file, policy, { pacing: SLACK_PACING });
   await host.checkClock();
   // The earlier proposals the approvers click on: one per round, quiet rounds first.
-  const earlier = [...(await proposalLatency(host, ctx.ws, Array.from({ length: clickServices }, (_, k) => CLICK_FIRST + k), 0)).messages];
+  const earlier = [...(await proposalLatency(host, ctx.ws, Array.from({ length: clickServices }, (_, k) => CLICK_FIRST + k), 0, { settle: false })).messages];
   await host.settle();
   const quiet = await clickRounds(ctx, host, earlier.slice(0, ROUNDS));
   await host.settle();
