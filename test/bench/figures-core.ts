@@ -125,6 +125,8 @@ export async function postgresFigures(ctx: Context): Promise<void> {
       const bareRun = await intake(ctx.gen, ctx.bare as Target, '/', INTAKE_SECONDS);
       await host.settle();
       pushIntake(ctx, '2pg', ', on PostgreSQL', { backstop: run, bare: bareRun }, await accountPostgres(pgHost, schema, [warmup, run]));
+      const sqlite = ctx.empty.alertsPerSecond;
+      if (sqlite !== undefined) ctx.figures.push({ id: '2pg', name: 'alert intake on PostgreSQL vs on SQLite', unit: 'alerts/s', backstop: run.alertsPerSecond, baseline: sqlite, baselineName: 'figure 2, same repetition', ratio: run.alertsPerSecond / sqlite, target: '' });
       await host.stop();
     }
   } finally {
