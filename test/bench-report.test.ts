@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregate, table, type Figure } from './report.js';
+import { aggregate, table, type Figure } from './bench/report.js';
 
 const fig = (backstop: number, baseline: number, over: Partial<Figure> = {}): Figure => ({
   id: '2', name: 'intake', unit: 'alerts/s', backstop, baseline, baselineName: 'floor', ratio: backstop / baseline, target: 'ratio ≥ 0.5', check: (_b, r) => r >= 0.5, ...over,
