@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { proposalPost } from '../support/messages.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -37,7 +38,7 @@ async function approveWith(adapter: RollbackAdapter) {
 }
 
 const threadOf = () => {
-  const root = h.chat.posts.find((m) => !m.threadTs)!;
+  const root = proposalPost(h.chat.posts)!;
   return h.chat.thread(root.ts).map((m) => m.text).join('\n');
 };
 

@@ -4,6 +4,7 @@
  * verified; one that never does is marked failed with the approvers told, in the thread and audit.
  */
 import { mkdtempSync } from 'node:fs';
+import { proposalPost } from '../support/messages.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -70,7 +71,7 @@ describe('crash reconcile reads the target back over a window', () => {
     expect(done.state).toBe('verified');
     expect(slow.executes).toBe(0);
     expect(slow.reads).toBeGreaterThan(1);
-    const thread = h.chat.thread(h.chat.posts.find((m) => !m.threadTs)!.ts).map((m) => m.text).join('\n');
+    const thread = h.chat.thread(proposalPost(h.chat.posts)!.ts).map((m) => m.text).join('\n');
     expect(thread).toContain('Backstop restarted during execution; the target reports v41');
   });
 
@@ -87,7 +88,7 @@ describe('crash reconcile reads the target back over a window', () => {
     // The whole default window (2 minutes at 5 s) was used, not one look.
     expect(never.reads).toBeGreaterThanOrEqual(20);
     expect(done.executionDetail).toContain('does not report v41');
-    const thread = h.chat.thread(h.chat.posts.find((m) => !m.threadTs)!.ts).map((m) => m.text).join('\n');
+    const thread = h.chat.thread(proposalPost(h.chat.posts)!.ts).map((m) => m.text).join('\n');
     expect(thread).toContain('does not report v41');
     expect(thread).toContain('cc <@U0ALICE>');
     const failed = h.store.audit.forProposal(p.id).find((e) => e.action === 'execution.failed')!;

@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { proposalPost } from '../support/messages.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,7 +39,7 @@ describe('pre-flight', () => {
     expect(p.state).toBe('pending');
     expect(p.approvals).toEqual([]);
     expect(h.adapter.executions).toHaveLength(0);
-    const blocks = JSON.stringify(h.chat.posts.find((m) => !m.threadTs)!.blocks);
+    const blocks = JSON.stringify(proposalPost(h.chat.posts)!.blocks);
     expect(blocks).toContain('Pre-flight FAILED: approval is blocked');
     expect(blocks).toContain('v41 is marked bad');
     expect(blocks).not.toContain('backstop_approve');
@@ -48,7 +49,7 @@ describe('pre-flight', () => {
     const h = harness();
     const p = await proposeAndApprove(h, false);
     expect(p.preflight?.ok).toBe(true);
-    expect(JSON.stringify(h.chat.posts.find((m) => !m.threadTs)!.blocks)).toContain('Pre-flight passed');
+    expect(JSON.stringify(proposalPost(h.chat.posts)!.blocks)).toContain('Pre-flight passed');
   });
 });
 
@@ -81,7 +82,7 @@ describe('staged rollback', () => {
     expect(target.shifts).toEqual([50]);
     expect(p.state).toBe('not_recovered');
     expect(p.executionDetail).toBe('stopped at 50%');
-    const root = h.chat.posts.find((m) => !m.threadTs)!;
+    const root = proposalPost(h.chat.posts)!;
     expect(h.chat.thread(root.ts).map((m) => m.text).join('\n')).toContain('Stopped at 50% of traffic on v41: the SLIs did not improve');
   });
 
