@@ -5,6 +5,9 @@ import type { Proposal } from '../domain/proposal.js';
 import type { Deps } from './deps.js';
 import { recordStep } from './record-step.js';
 
+
+/** Alerts a status update reads (it names the firing ones; a storm would make it a wall). */
+const STATUS_ALERTS = 200;
 /**
  * Timed status updates (policy `statusUpdate`): every period while an incident is open, one
  * message saying what is known (alerts firing, the SLIs' last verdicts), what Backstop is doing
@@ -36,7 +39,7 @@ export async function postStatusUpdates(deps: Deps): Promise<number> {
 }
 
 async function statusFact(deps: Deps, svc: ResolvedService, incident: Incident): Promise<StatusUpdateFact> {
-  const [alerts, proposals] = await Promise.all([deps.store.alerts.forIncident(incident.id), deps.store.proposals.forIncident(incident.id)]);
+  const [alerts, proposals] = await Promise.all([deps.store.alerts.forIncident(incident.id, STATUS_ALERTS), deps.store.proposals.forIncident(incident.id)]);
   const latest = latestProposal(proposals);
   const gist = latest ? proposalGist(latest) : null;
   return {

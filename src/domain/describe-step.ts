@@ -99,7 +99,7 @@ export function stepWords(f: StepFact): StepWords {
     case 'verification.not_recovered':
       return verification(f.service, f.to, f.action, f.readBack, f.readings);
     case 'proposal.created': {
-      return { line: said`📋 Proposed rollback of ${f.service} ${f.from ?? 'unknown'} → ${f.to} (${f.reason}). Needs ${f.required} approval(s) before ${time(f.expiresAt)}.`, detail: readingLines(f.readings) };
+      return { line: said`📋 Proposed rollback of ${f.service} ${f.from ?? 'unknown'} → ${f.to} (${f.reason}). Needs ${f.required} ${f.required === 1 ? 'approval' : 'approvals'} before ${time(f.expiresAt)}.`, detail: readingLines(f.readings) };
     }
     case 'preflight.failed':
       return { line: said`⛔ Pre-flight failed for ${f.to}: this rollback cannot be approved; fix the target or roll forward.`, detail: joinSaid(f.checks.map((c) => said`• ${c.name}: ${c.detail}`), '\n') };

@@ -33,7 +33,10 @@ export interface AlertRepository {
   firingCount(incidentId: string): Promise<number>;
   names(incidentId: string): Promise<string[]>;
   /** The incident's alerts in the order they arrived. */
-  forIncident(incidentId: string): Promise<IncidentAlert[]>;
+  /** The incident's first `limit` alerts in the order they arrived (a header shows a few, not thousands). */
+  forIncident(incidentId: string, limit?: number): Promise<IncidentAlert[]>;
+  /** How many of the incident's alerts fire now, and how many it has had. */
+  tally(incidentId: string): Promise<{ firing: number; total: number }>;
 }
 
 export interface IncidentRepository {

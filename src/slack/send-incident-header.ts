@@ -17,6 +17,9 @@ import { dashboardUrl, incidentHeaderBlocks, incidentHeaderText, type SuspectedD
 type HeaderDeps = Omit<Deps, 'kickOutbox'>;
 type PostOnce = (msg: ChatMessage) => Promise<{ ts: string; found: boolean }>;
 
+
+/** Alerts read for a header: it lists a few; an alert storm must not make each edit read thousands. */
+const HEADER_ALERTS = 20;
 /** A proposal's first post waits for its header this many attempts at most (about 3.5 s), then goes anyway. */
 export const HEADER_HOLD_ATTEMPTS = 3;
 
@@ -30,12 +33,12 @@ async function suspectedDeploy(deps: HeaderDeps, incident: Incident, latest: Pro
 }
 
 export async function renderIncidentHeader(deps: HeaderDeps, incident: Incident): Promise<{ text: string; blocks: KnownBlock[] }> {
-  const [alerts, proposals] = await Promise.all([deps.store.alerts.forIncident(incident.id), deps.store.proposals.forIncident(incident.id)]);
+  const [alerts, tally, proposals] = await Promise.all([deps.store.alerts.forIncident(incident.id, HEADER_ALERTS), deps.store.alerts.tally(incident.id), deps.store.proposals.forIncident(incident.id)]);
   const latest = latestProposal(proposals);
   const deploy = await suspectedDeploy(deps, incident, latest);
   const template = deps.service(incident.service)?.dashboard;
   const input = {
-    incident, alerts, latest, deploy, drill: isDrill(incident.service),
+    incident, alerts, tally, latest, deploy, drill: isDrill(incident.service),
     dashboardUrl: template ? dashboardUrl(template, incident.service, incident, deploy?.at ?? null) : null,
   };
   return { text: incidentHeaderText(input), blocks: incidentHeaderBlocks(input) };

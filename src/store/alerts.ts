@@ -39,8 +39,13 @@ export class AlertRepo {
     return prep(this.db, 'SELECT name FROM alerts WHERE incident_id = ? ORDER BY received_at').pluck().all(incidentId) as string[];
   }
 
-  forIncident(incidentId: string): IncidentAlert[] {
-    return prep(this.db, 'SELECT * FROM alerts WHERE incident_id = ? ORDER BY received_at, rowid').all(incidentId).map(toIncidentAlert);
+  forIncident(incidentId: string, limit = -1): IncidentAlert[] {
+    return prep(this.db, 'SELECT * FROM alerts WHERE incident_id = ? ORDER BY received_at, rowid LIMIT ?').all(incidentId, limit).map(toIncidentAlert);
+  }
+
+  tally(incidentId: string): { firing: number; total: number } {
+    const r = prep(this.db, "SELECT count(*) AS total, count(*) FILTER (WHERE status = 'firing') AS firing FROM alerts WHERE incident_id = ?").get(incidentId) as { total: number; firing: number };
+    return { firing: r.firing, total: r.total };
   }
 
   count(): number {

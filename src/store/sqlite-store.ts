@@ -122,7 +122,8 @@ function repositories(s: Store, run: Run): Repositories {
       incidentOf: (f, startsAt) => run(() => s.alerts.incidentOf(f, startsAt)),
       firingCount: (id) => run(() => s.alerts.firingCount(id)),
       names: (id) => run(() => s.alerts.names(id)),
-      forIncident: (id) => run(() => s.alerts.forIncident(id)),
+      forIncident: (id, limit) => run(() => s.alerts.forIncident(id, limit)),
+      tally: (id) => run(() => s.alerts.tally(id)),
     },
     proposals: {
       get: (id) => run(() => s.proposals.get(id)),

@@ -54,7 +54,7 @@ describe('incident header view', () => {
 
   it('never lets alert text mention or link, and links only http(s) sources', () => {
     const blocks = incidentHeaderBlocks({
-      incident, deploy: null, dashboardUrl: 'javascript:alert(1)', drill: false,
+      incident, deploy: null, dashboardUrl: 'javascript:alert(1)', drill: false, tally: { firing: 1, total: 2 },
       alerts: [
         { name: 'A', severity: 'critical', summary: 'ping <!here> & <https://evil.example|click>', status: 'firing', startsAt: incident.openedAt, generatorUrl: 'javascript:alert(1)' },
         { name: 'B', severity: null, summary: null, status: 'resolved', startsAt: incident.openedAt, generatorUrl: 'https://prometheus.example/graph?g0.expr=up' },
@@ -68,6 +68,17 @@ describe('incident header view', () => {
     expect(shown).toContain('<https://prometheus.example/graph?g0.expr=up|source>');
     expect(shown).toContain('*Alerts firing*\\n1 of 2');
     expect(shown).toContain('unknown: neither `/deploys` nor the target says');
-    expect(incidentHeaderText({ incident, alerts: [], deploy: null, dashboardUrl: null, drill: false })).toBe('🚨 Incident fraud-scorer (critical): accuracy &lt;!channel&gt;. Status: 🔍 Investigating');
+    expect(incidentHeaderText({ incident, alerts: [], tally: { firing: 0, total: 0 }, deploy: null, dashboardUrl: null, drill: false })).toBe('🚨 Incident fraud-scorer (critical): accuracy &lt;!channel&gt;. Status: 🔍 Investigating');
+  });
+
+  it('lists a few alerts and counts all of them; says the service once', () => {
+    const a = { name: 'HighLatency', severity: 'critical', summary: 'fraud-scorer p99 over 250 ms', status: 'firing' as const, startsAt: incident.openedAt, generatorUrl: null };
+    const blocks = JSON.stringify(incidentHeaderBlocks({
+      incident: { ...incident, title: 'fraud-scorer p99 over 250 ms' }, deploy: null, dashboardUrl: null, drill: false,
+      alerts: Array.from({ length: 20 }, () => a), tally: { firing: 4_000, total: 5_000 },
+    }));
+    expect(blocks).toContain('*Alerts firing*\\n4000 of 5000');
+    expect(blocks).toContain('…and 4992 more');
+    expect(blocks).toContain('"text":"🚨 fraud-scorer p99 over 250 ms"');
   });
 });

@@ -38,7 +38,13 @@ export class PgAlerts implements AlertRepository {
     return (await rows(this.sql, 'SELECT name FROM alerts WHERE incident_id = $1 ORDER BY received_at, seq', [incidentId])).map((r) => (r as { name: string }).name);
   }
 
-  async forIncident(incidentId: string): Promise<IncidentAlert[]> {
-    return (await rows(this.sql, 'SELECT * FROM alerts WHERE incident_id = $1 ORDER BY received_at, seq', [incidentId])).map(toIncidentAlert);
+  async forIncident(incidentId: string, limit?: number): Promise<IncidentAlert[]> {
+    return (await rows(this.sql, 'SELECT * FROM alerts WHERE incident_id = $1 ORDER BY received_at, seq LIMIT $2', [incidentId, limit ?? null])).map(toIncidentAlert);
+  }
+
+  async tally(incidentId: string): Promise<{ firing: number; total: number }> {
+    const [r] = await rows(this.sql, "SELECT count(*) AS total, count(*) FILTER (WHERE status = 'firing') AS firing FROM alerts WHERE incident_id = $1", [incidentId]);
+    const t = r as { total: string | number; firing: string | number };
+    return { firing: Number(t.firing), total: Number(t.total) };
   }
 }

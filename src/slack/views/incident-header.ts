@@ -26,7 +26,9 @@ export interface SuspectedDeploy {
 
 export interface IncidentHeaderInput {
   incident: Incident;
+  /** The first of the incident's alerts (a few are shown), and how many it has in all. */
   alerts: readonly IncidentAlert[];
+  tally: { firing: number; total: number };
   /** The incident's latest proposal, if any. */
   latest?: Proposal;
   deploy: SuspectedDeploy | null;
@@ -83,14 +85,14 @@ export function incidentHeaderText(input: IncidentHeaderInput): string {
   return `${input.drill ? DRILL_MARK : ''}🚨 Incident ${incident.service}${esc(severity)}: ${esc(incident.title)}. Status: ${statusLine(input).title}`;
 }
 
-function alertLines(alerts: readonly IncidentAlert[]): string {
+function alertLines(alerts: readonly IncidentAlert[], total: number): string {
   const lines = alerts.slice(0, MAX_ALERTS).map((a) => {
     const link = safeUrl(a.generatorUrl);
     const source = link ? ` (<${link}|source>)` : '';
     const state = a.status === 'resolved' ? ' ✅ resolved' : '';
     return `• *${esc(a.name)}*${a.summary ? `: ${esc(a.summary)}` : ''}${source}${state}`;
   });
-  if (alerts.length > MAX_ALERTS) lines.push(`• …and ${alerts.length - MAX_ALERTS} more`);
+  if (total > MAX_ALERTS) lines.push(`• …and ${total - MAX_ALERTS} more`);
   return lines.join('\n') || 'No alert recorded (opened by a person or by analysis).';
 }
 
@@ -104,17 +106,19 @@ function deployLine(d: SuspectedDeploy | null): string {
 
 function proposalLine(p: Proposal | undefined): string | null {
   if (!p) return null;
-  const what = `rollback \`${esc(p.fromVersion ?? 'unknown')}\` → \`${esc(p.toVersion)}\``;
-  const link = p.messageTs ? `<${messageLink(p.channelId, p.messageTs)}|${what}>` : what;
+  // Slack shows code spans inside a link's label as literal backticks.
+  const label = `rollback ${esc(p.fromVersion ?? 'unknown')} → ${esc(p.toVersion)}`;
+  const link = p.messageTs ? `<${messageLink(p.channelId, p.messageTs)}|${label}>` : `rollback \`${esc(p.fromVersion ?? 'unknown')}\` → \`${esc(p.toVersion)}\``;
   const approvals = p.state === 'pending' ? `, ${new Set(p.approvals.map((a) => a.user)).size}/${p.requiredApprovals} approvals` : '';
   return `*Proposal:* ${link}: ${p.state.replace('_', ' ')}${approvals}`;
 }
 
 export function incidentHeaderBlocks(input: IncidentHeaderInput): KnownBlock[] {
   const { incident, alerts } = input;
-  const firing = alerts.filter((a) => a.status === 'firing').length;
   const status = statusLine(input);
-  const title = `${input.drill ? DRILL_MARK : ''}🚨 ${incident.service}: ${incident.title}`;
+  // Alert summaries often start with the service already: say it once.
+  const named = incident.title.toLowerCase().startsWith(incident.service.toLowerCase()) ? incident.title : `${incident.service}: ${incident.title}`;
+  const title = `${input.drill ? DRILL_MARK : ''}🚨 ${named}`;
   const links = [
     ...(input.dashboardUrl && safeUrl(input.dashboardUrl) ? [`<${input.dashboardUrl}|📈 Dashboard>`] : []),
     ...[...new Set(alerts.map((a) => safeUrl(a.generatorUrl)).filter((u): u is string => u !== null))].slice(0, 3).map((u, i, all) => `<${u}|🔗 Alert source${all.length > 1 ? ` ${i + 1}` : ''}>`),
@@ -129,10 +133,10 @@ export function incidentHeaderBlocks(input: IncidentHeaderInput): KnownBlock[] {
         { type: 'mrkdwn', text: `*Status*\n${status.title}` },
         { type: 'mrkdwn', text: `*Severity*\n${esc(incident.severity ?? 'not given')}` },
         { type: 'mrkdwn', text: `*Started*\n${dateToken(incident.openedAt)}` },
-        { type: 'mrkdwn', text: incident.resolvedAt ? `*Resolved*\n${dateToken(incident.resolvedAt)}` : `*Alerts firing*\n${firing} of ${alerts.length}` },
+        { type: 'mrkdwn', text: incident.resolvedAt ? `*Resolved*\n${dateToken(incident.resolvedAt)}` : `*Alerts firing*\n${input.tally.firing} of ${input.tally.total}` },
       ],
     },
-    { type: 'section', text: { type: 'mrkdwn', text: `*What fired*\n${alertLines(alerts)}`.slice(0, 3000) } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*What fired*\n${alertLines(alerts, input.tally.total)}`.slice(0, 3000) } },
     { type: 'section', text: { type: 'mrkdwn', text: `*Suspected deploy:* ${deployLine(input.deploy)}` } },
     { type: 'section', text: { type: 'mrkdwn', text: `*Now:* ${status.doing}${proposal ? `\n${proposal}` : ''}`.slice(0, 3000) } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] },

@@ -44,6 +44,9 @@ export function describeIncidentCommunication(engine: Engine): void {
         { name: 'LatencyHigh', severity: null, summary: null, status: 'firing', startsAt: T0, generatorUrl: null },
       ]);
       expect(await store.alerts.forIncident('inc-none')).toEqual([]);
+      expect((await store.alerts.forIncident('inc-1', 1)).map((x) => x.name)).toEqual(['ModelAccuracyDrop']);
+      expect(await store.alerts.tally('inc-1')).toEqual({ firing: 1, total: 2 });
+      expect(await store.alerts.tally('inc-none')).toEqual({ firing: 0, total: 0 });
     });
 
     it('keeps one stream per incident header, and merges its queued updates into one', async () => {
