@@ -10,7 +10,7 @@ import type { PostmortemSink } from './ports/postmortem-sink.js';
 import type { RollbackAdapter } from './ports/rollback-adapter.js';
 import type { SliCharts } from './ports/sli-chart.js';
 import type { SliSource } from './ports/sli-source.js';
-import { echartsSliCharts } from './chart/sli-chart.js';
+import { lazySliCharts } from './chart/lazy-sli-charts.js';
 import type { StorePort } from './ports/store.js';
 import type { Tasks } from './ports/tasks.js';
 import { proposalBlocks, proposalText } from './slack/views/proposal.js';
@@ -47,7 +47,7 @@ export function composeDeps(parts: DepsParts): Deps {
   const adapters = new Map<string, RollbackAdapter>();
   const deps: Deps = {
     store, policy, clock: parts.clock, ids: parts.ids, chat: parts.chat, directory: parts.directory, tasks: parts.tasks,
-    log: parts.log, postmortems: parts.postmortems, charts: parts.charts ?? echartsSliCharts, pager: parts.pager, checkpoint: parts.checkpoint,
+    log: parts.log, postmortems: parts.postmortems, charts: parts.charts ?? lazySliCharts(), pager: parts.pager, checkpoint: parts.checkpoint,
     kickOutbox: () => parts.kickOutbox(),
     service: (name) => resolveService(policy, name),
     adapter(service) {
