@@ -45,7 +45,6 @@ import { PrometheusSliSource } from './sli/prometheus-source.js';
 import { staticSliSource } from './sli/static-source.js';
 import { openDb, type Db } from './store/db.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import { openPostgresStore } from './adapters/postgres/postgres-store.js';
 import { PostgresLeaseStore } from './adapters/postgres/lease.js';
 import { Leadership, replicaId, systemTimers } from './app/leadership.js';
 import type { StorePort } from './ports/store.js';
@@ -130,7 +129,8 @@ export async function startBackstop(opts: BackstopOptions): Promise<Backstop> {
   // Shared state: PostgreSQL when several replicas run, else the SQLite file (which always keeps
   // this replica's own things: the embedded registry, the target ledger, drill reports).
   const pg = env.BACKSTOP_DATABASE_URL
-    ? await openPostgresStore(env.BACKSTOP_DATABASE_URL, { auditKey: env.BACKSTOP_AUDIT_KEY, auditHead: env.BACKSTOP_AUDIT_HEAD ?? null, onAuditHeadError: (err, file) => log.warn({ err, file }, 'audit head not written'), onConnectionError: (err) => log.warn({ err }, 'PostgreSQL connection failed') })
+    // pg is loaded only when PostgreSQL is configured.
+    ? await (await import('./adapters/postgres/postgres-store.js')).openPostgresStore(env.BACKSTOP_DATABASE_URL, { auditKey: env.BACKSTOP_AUDIT_KEY, auditHead: env.BACKSTOP_AUDIT_HEAD ?? null, onAuditHeadError: (err, file) => log.warn({ err, file }, 'audit head not written'), onConnectionError: (err) => log.warn({ err }, 'PostgreSQL connection failed') })
     : undefined;
   const store: StorePort = pg ?? new SqliteStore(sqlite);
   // Several replicas on PostgreSQL take turns at timed work through a lease (see Leadership).

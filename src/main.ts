@@ -7,7 +7,6 @@ import { drillSchedulerDefaults } from './drills/drill-wiring.js';
 import { parseEnv } from './config/env.js';
 import { loadPolicyFile } from './config/policy.js';
 import { createLogger } from './log/logger.js';
-import { startSandbox } from './sandbox/start-sandbox.js';
 import { fileURLToPath } from 'node:url';
 
 async function main(): Promise<void> {
@@ -32,6 +31,8 @@ async function main(): Promise<void> {
   }
   let bot: { stop(): Promise<void> };
   if (sandbox) {
+    // Loaded only here: production start-up never pays for the emulator and its console.
+    const { startSandbox } = await import('./sandbox/start-sandbox.js');
     const s = await startSandbox({ env, policy: policy.policy, log, secrets: process.env });
     bot = s;
     const url = s.bot.url;
