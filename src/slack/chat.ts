@@ -61,24 +61,32 @@ export class SlackChat implements Chat {
   }
 
   async findPosted(channel: string, threadTs: string | undefined, outboxId: number, opts: { since?: Date } = {}): Promise<FoundMessage | undefined> {
-    // Slack returns message metadata only when asked; `oldest` keeps the scan to what was posted since.
-    const window = { channel, include_all_metadata: true, limit: FIND_PAGE, ...(opts.since ? { oldest: slackTs(opts.since), inclusive: true } : {}) };
+    // Slack returns message metadata only when asked.
+    for await (const m of this.recent(channel, threadTs, opts.since, { include_all_metadata: true })) {
+      if (!m.ts || !isOutboxMetadata(m.metadata, outboxId)) continue;
+      // A message of several folded steps names the last one too.
+      const through = outboxThrough(m.metadata, outboxId);
+      return through > outboxId ? { ts: m.ts, throughId: through } : { ts: m.ts };
+    }
+    return undefined;
+  }
+
+  /**
+   * The messages of a thread (or a channel's top level) posted since `since`, page by page, at
+   * most FIND_PAGES pages: `oldest` keeps the scan to what was posted since.
+   */
+  private async *recent(channel: string, threadTs: string | undefined, since: Date | undefined, extra: { include_all_metadata?: boolean } = {}): AsyncGenerator<{ ts?: string; metadata?: unknown; files?: { id?: string; title?: string }[] }> {
+    const window = { channel, limit: FIND_PAGE, ...extra, ...(since ? { oldest: slackTs(since), inclusive: true } : {}) };
     let cursor: string | undefined;
     for (let page = 0; page < FIND_PAGES; page++) {
       const at = cursor ? { cursor } : {};
       const res = threadTs
         ? await call('conversations.replies', () => this.client.conversations.replies({ ...window, ts: threadTs, ...at }))
         : await call('conversations.history', () => this.client.conversations.history({ ...window, ...at }));
-      const found = res.messages?.find((m) => isOutboxMetadata(m.metadata, outboxId));
-      if (found?.ts) {
-        // A message of several folded steps names the last one too.
-        const through = outboxThrough(found.metadata, outboxId);
-        return through > outboxId ? { ts: found.ts, throughId: through } : { ts: found.ts };
-      }
+      yield* (res.messages ?? []) as { ts?: string; metadata?: unknown; files?: { id?: string; title?: string }[] }[];
       cursor = res.response_metadata?.next_cursor || undefined;
-      if (!cursor) return undefined;
+      if (!cursor) return;
     }
-    return undefined;
   }
 
   async postEphemeral(msg: ChatMessage & { user: string }): Promise<void> {
@@ -102,19 +110,9 @@ export class SlackChat implements Chat {
   }
 
   async findUpload(channel: string, threadTs: string | undefined, title: string, opts: { since?: Date } = {}): Promise<{ fileId: string } | undefined> {
-    const window = { channel, limit: FIND_PAGE, ...(opts.since ? { oldest: slackTs(opts.since), inclusive: true } : {}) };
-    let cursor: string | undefined;
-    for (let page = 0; page < FIND_PAGES; page++) {
-      const at = cursor ? { cursor } : {};
-      const res = threadTs
-        ? await call('conversations.replies', () => this.client.conversations.replies({ ...window, ts: threadTs, ...at }))
-        : await call('conversations.history', () => this.client.conversations.history({ ...window, ...at }));
-      for (const m of res.messages ?? []) {
-        const f = (m as { files?: { id?: string; title?: string }[] }).files?.find((x) => x.title === title && x.id);
-        if (f?.id) return { fileId: f.id };
-      }
-      cursor = res.response_metadata?.next_cursor || undefined;
-      if (!cursor) return undefined;
+    for await (const m of this.recent(channel, threadTs, opts.since)) {
+      const f = m.files?.find((x) => x.title === title && x.id);
+      if (f?.id) return { fileId: f.id };
     }
     return undefined;
   }
