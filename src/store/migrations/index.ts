@@ -9,6 +9,7 @@ import { measurementCollecting } from './008-measurement-collecting.js';
 import { leases } from './009-leases.js';
 import { outboxInFlight } from './010-outbox-in-flight.js';
 import { incidentHeader } from './011-incident-header.js';
+import { alertsByArrival } from './012-alerts-by-arrival.js';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,4 @@ export interface Migration {
 }
 
 /** Append-only: a released migration is never edited, only followed by a new one. */
-export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit, proposalVerification, measurementCollecting, leases, outboxInFlight, incidentHeader];
+export const migrations: readonly Migration[] = [core, localRegistry, reliability, adapterLedger, drills, keyedAudit, proposalVerification, measurementCollecting, leases, outboxInFlight, incidentHeader, alertsByArrival];
