@@ -43,6 +43,10 @@ describe('proposal message', () => {
     // Units on values and thresholds in the table too.
     expect(text).toMatch(/p99_latency\s+120 ms\s+310 ms\s+> 250 ms/);
     expect(validateBlocks(blocks)).toEqual({ ok: true });
+    // No settle time: nothing to wait for, and it does not say "waits 0 ms".
+    const atOnce = JSON.stringify(proposalBlocks({ proposal: proposal({ plan: { steps: ['move alias'] } }), approvers, runbookUrl: null, adapter: 'x', after: { settleMs: 0, readBackTimeoutMs: 120_000, readBackIntervalMs: 5_000 } }));
+    expect(atOnce).toContain('Then re-checks every SLI');
+    expect(atOnce).not.toContain('Waits');
     // Once decided, the plan stays as the record and "what happens next" goes.
     const done = JSON.stringify(proposalBlocks({ proposal: proposal({ state: 'verified', plan: { steps: ['move alias'] } }), approvers, runbookUrl: null, adapter: 'x', after: { settleMs: 30_000, readBackTimeoutMs: 120_000, readBackIntervalMs: 5_000 } }));
     expect(done).toContain('1. move alias');

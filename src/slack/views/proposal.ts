@@ -80,7 +80,7 @@ function planAndNext(p: Proposal, after: AfterApproval | undefined): string {
   if (after) {
     const staged = after.stages && after.stages.length > 1 ? ` in stages (${after.stages.map((x) => `${x}%`).join(' → ')}), re-checking the SLIs after each` : '';
     const slis = p.sliBefore.length ? p.sliBefore.map(breachRule).join(', ') : 'the SLIs';
-    lines.push(`*Then*\n• Rolls out${staged}, reads the target back every ${spokenDuration(after.readBackIntervalMs)} for up to ${spokenDuration(after.readBackTimeoutMs)} until it reports \`${p.toVersion}\`\n• Waits ${spokenDuration(after.settleMs)} to settle, then re-checks every SLI against the pre-deploy baseline; a breach is ${slis}\n• Says *Verified* only if both hold; otherwise *Not recovered*, with a roll-forward button`);
+    lines.push(`*Then*\n• Rolls out${staged}, reads the target back every ${spokenDuration(after.readBackIntervalMs)} for up to ${spokenDuration(after.readBackTimeoutMs)} until it reports \`${p.toVersion}\`\n• ${after.settleMs > 0 ? `Waits ${spokenDuration(after.settleMs)} to settle, then re-checks` : 'Then re-checks'} every SLI against the pre-deploy baseline; a breach is ${slis}\n• Says *Verified* only if both hold; otherwise *Not recovered*, with a roll-forward button`);
   }
   return lines.join('\n');
 }
