@@ -1,5 +1,5 @@
 import { matchService } from '../config/policy.js';
-import type { Alert } from '../domain/alert.js';
+import { withoutNul, type Alert } from '../domain/alert.js';
 import { isDrill } from '../domain/drill.js';
 import type { Incident } from '../domain/incident.js';
 import type { Repositories } from '../ports/store.js';
@@ -22,7 +22,8 @@ export interface IntakeSummary {
  * alerts grouped into one open incident per service, resolutions noted. Proposals and
  * resolutions are then started in the background so the sender gets its answer at once.
  */
-export async function handleAlerts(deps: Deps, alerts: readonly Alert[]): Promise<IntakeSummary> {
+export async function handleAlerts(deps: Deps, delivered: readonly Alert[]): Promise<IntakeSummary> {
+  const alerts = delivered.map(withoutNul);
   const summary: IntakeSummary = { received: alerts.length, new: 0, duplicates: 0, resolved: 0, unmatched: 0, incidents: [] };
   const toPropose = new Set<string>();
   const toResolve = new Set<string>();

@@ -17,3 +17,23 @@ export interface Alert {
 export function alertKey(a: Pick<Alert, 'fingerprint' | 'startsAt'>): string {
   return `${a.fingerprint}@${a.startsAt}`;
 }
+
+function clean(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+}
+
+function cleanRecord(r: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [clean(k), clean(v)]));
+}
+
+/**
+ * The alert without NUL characters: they mean nothing in alert text, and PostgreSQL refuses them
+ * in text columns, which would fail the whole delivery's transaction.
+ */
+export function withoutNul(a: Alert): Alert {
+  return {
+    ...a, fingerprint: clean(a.fingerprint), name: clean(a.name),
+    severity: a.severity === null ? null : clean(a.severity), summary: a.summary === null ? null : clean(a.summary),
+    labels: cleanRecord(a.labels), annotations: cleanRecord(a.annotations),
+  };
+}
