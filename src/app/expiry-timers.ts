@@ -1,5 +1,6 @@
 import type { Deps } from './deps.js';
 import { expireProposals } from './expire-proposals.js';
+import { ProposalTimers } from './proposal-timers.js';
 
 /**
  * Pending proposals expire at their `expiresAt`, not at the next sweep after it: each sweep (and
@@ -7,28 +8,24 @@ import { expireProposals } from './expire-proposals.js';
  * after it. A proposal whose time passed while the bot was down expires at start-up.
  */
 export class ExpiryTimers {
-  private readonly timers = new Map<string, () => void>();
-  private stopped = false;
+  private readonly timers: ProposalTimers;
 
   /** `mayAct`: asked as each timer fires, so a replica that lost its lease expires nothing. */
-  constructor(private readonly deps: Deps, private readonly mayAct: () => boolean = () => true) {}
+  constructor(private readonly deps: Deps, mayAct: () => boolean = () => true) {
+    this.timers = new ProposalTimers(deps, 'proposals due to expire', () => expireProposals(deps), mayAct);
+  }
 
   /** Arms a timer for each pending proposal expiring within `horizonMs` (those past due fire at once). */
   async armDue(horizonMs: number): Promise<void> {
-    this.stopped = false;
+    this.timers.resume();
     const until = this.deps.clock.now().getTime() + horizonMs;
     for (const p of await this.deps.store.proposals.inState('pending')) {
       if (this.timers.has(p.id) || Date.parse(p.expiresAt) > until) continue;
-      this.timers.set(p.id, this.deps.clock.at(new Date(p.expiresAt), () => {
-        this.timers.delete(p.id);
-        if (!this.stopped && this.mayAct()) this.deps.tasks.run('proposals due to expire', () => expireProposals(this.deps));
-      }));
+      this.timers.arm(p.id, new Date(p.expiresAt));
     }
   }
 
   stop(): void {
-    this.stopped = true;
-    for (const cancel of this.timers.values()) cancel();
-    this.timers.clear();
+    this.timers.stop();
   }
 }
