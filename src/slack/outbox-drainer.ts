@@ -3,14 +3,13 @@ import type { Deps } from '../app/deps.js';
 import { ChatError, outboxMetadata, type ChatMessage } from '../ports/chat.js';
 import type { OutboxItem } from '../ports/store.js';
 import { foldSteps, markFoldedSent } from './fold-steps.js';
+import { findIfInFlight } from './in-flight.js';
 import { pagerDutyNoteText } from './pagerduty-note.js';
 import { stepMessage } from './views/step-message.js';
 import { sendUpload } from './send-upload.js';
 import { linkHeaderToProposal, sendIncidentHeader, sendUnderHeader, waitForHeader } from './send-incident-header.js';
 
 const MAX_BACKOFF_MS = 60_000;
-/** How far before an item's in-flight mark its message is looked for: Slack's clock is not ours. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface DrainerOptions {
   /** Minimum spacing of messages in one channel once its burst is used (Slack: about 1 s). */
@@ -216,21 +215,11 @@ export class OutboxDrainer {
    */
   private async postOnce(item: OutboxItem, msg: ChatMessage, throughId = item.id): Promise<{ ts: string; found: boolean; throughId: number }> {
     const { store, chat, clock, log } = this.deps;
-    if (item.sendingSince) {
-      const since = new Date(Date.parse(item.sendingSince) - CLOCK_SKEW_MS);
-      const found = await chat.findPosted(msg.channel, msg.threadTs, item.id, { since }).catch((err: unknown) => {
-        // Slack down or pacing us: ask again later. Slack refusing to show the channel (a token
-        // without channels:history / groups:history, a public channel the bot is not in) would
-        // refuse every time: post rather than hold the thread forever, at least once as before.
-        if (!(err instanceof ChatError) || err.code !== 'refused') throw err;
-        log.warn({ outboxId: item.id, err: errorText(err) }, 'cannot look in Slack for a message that may have been sent before a restart; sending it (grant channels:history and groups:history)');
-        return undefined;
-      });
-      if (found) {
-        log.info({ outboxId: item.id, ts: found.ts }, 'slack message was posted before a restart; not posting it again');
-        // A fold found is marked sent as it was posted, whatever would fold now.
-        return { ts: found.ts, found: true, throughId: found.throughId ?? item.id };
-      }
+    const found = await findIfInFlight(item, log, (since) => chat.findPosted(msg.channel, msg.threadTs, item.id, { since }));
+    if (found) {
+      log.info({ outboxId: item.id, ts: found.ts }, 'slack message was posted before a restart; not posting it again');
+      // A fold found is marked sent as it was posted, whatever would fold now.
+      return { ts: found.ts, found: true, throughId: found.throughId ?? item.id };
     }
     await store.outbox.markSending(item.id, clock.now().toISOString());
     const posted = await chat.post({ ...msg, metadata: outboxMetadata(item.id, throughId) });

@@ -1,9 +1,6 @@
 import type { Deps } from '../app/deps.js';
-import { ChatError } from '../ports/chat.js';
 import type { OutboxItem } from '../ports/store.js';
-
-/** How far before an item's in-flight mark its file is looked for: Slack's clock is not ours. */
-const CLOCK_SKEW_MS = 5 * 60_000;
+import { findIfInFlight } from './in-flight.js';
 
 /**
  * Sends an `upload` item: its file shared in the proposal's thread (or the channel). A failure
@@ -28,17 +25,10 @@ export async function sendUpload(deps: Pick<Deps, 'store' | 'chat' | 'clock' | '
     threadTs = proposal.messageTs;
   }
   if (!channel) return;
-  if (item.sendingSince) {
-    const since = new Date(Date.parse(item.sendingSince) - CLOCK_SKEW_MS);
-    const found = await chat.findUpload(channel, threadTs, file.title, { since }).catch((err: unknown) => {
-      // As for messages: a channel Slack will not show us is uploaded to rather than held forever.
-      if (!(err instanceof ChatError) || err.code !== 'refused') throw err;
-      return undefined;
-    });
-    if (found) {
-      log.info({ outboxId: item.id, fileId: found.fileId }, 'file was shared before a restart; not sharing it again');
-      return;
-    }
+  const found = await findIfInFlight(item, log, (since) => chat.findUpload(channel, threadTs, file.title, { since }));
+  if (found) {
+    log.info({ outboxId: item.id, fileId: found.fileId }, 'file was shared before a restart; not sharing it again');
+    return;
   }
   await store.outbox.markSending(item.id, clock.now().toISOString());
   await chat.upload({ channel, ...(threadTs ? { threadTs } : {}), filename: file.filename, title: file.title, content: Buffer.from(file.contentBase64, 'base64'), ...(file.altText ? { altText: file.altText } : {}) });
