@@ -5,7 +5,6 @@ import type { Proposal } from '../domain/proposal.js';
 import type { Deps } from './deps.js';
 import { recordStep } from './record-step.js';
 
-
 /** Alerts a status update reads (it names the firing ones; a storm would make it a wall). */
 const STATUS_ALERTS = 200;
 /**

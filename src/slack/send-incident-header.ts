@@ -17,7 +17,6 @@ import { dashboardUrl, incidentHeaderBlocks, incidentHeaderText, type SuspectedD
 type HeaderDeps = Omit<Deps, 'kickOutbox'>;
 type PostOnce = (msg: ChatMessage) => Promise<{ ts: string; found: boolean }>;
 
-
 /** Alerts read for a header: it lists a few; an alert storm must not make each edit read thousands. */
 const HEADER_ALERTS = 20;
 /** A proposal's first post waits for its header this many attempts at most (about 3.5 s), then goes anyway. */
@@ -52,7 +51,8 @@ export async function sendIncidentHeader(deps: HeaderDeps, item: OutboxItem, pos
   let incident = await store.incidents.get(item.incidentId);
   if (!incident) return;
   const channel = incident.channelId ?? (await ensureIncidentChannel(deps, incident.id, 'alert'));
-  incident = (await store.incidents.get(incident.id)) ?? incident;
+  // Only a channel made just now is new since the read: no second read on every edit.
+  if (!incident.channelId) incident = { ...incident, channelId: channel };
   const view = await renderIncidentHeader(deps, incident);
   if (incident.headerTs) {
     await chat.update({ channel, ts: incident.headerTs, ...view });
