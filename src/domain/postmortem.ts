@@ -7,7 +7,7 @@ import { describeStep } from './describe-step.js';
 import { peopleIn, plainText } from './said.js';
 import { comparatorSymbol, fmt } from './sli.js';
 import type { StepFact } from './step-fact.js';
-import { formatDuration, mainProposal, postmortemSummary, stateWords, timings, withUnit, type PostmortemInput, type SummarySli } from './postmortem-summary.js';
+import { formatDuration, mainProposal, postmortemSummary, stateWords, withUnit, type PostmortemInput, type SummarySli } from './postmortem-summary.js';
 
 export { formatDuration, timings, type PostmortemInput, type PostmortemTimings } from './postmortem-summary.js';
 
@@ -67,7 +67,7 @@ export function renderPostmortem(input: PostmortemInput): string {
   // Text stored before names were known may carry ids: name the people it mentions.
   const named = (text: string) => text.replace(/\b[UW][0-9A-Z]+\b/g, (id) => names[id] ?? id);
   const s = postmortemSummary(input);
-  const t = timings(input);
+  const t = s.timings;
   const main = mainProposal(input.proposals);
   const outcome = main ? `Rollback of ${main.service} ${main.fromVersion ?? 'unknown'} → ${main.toVersion}: ${stateWords(main.state)}.` : 'No rollback was proposed.';
   const impactEnd = s.impact.end ? utc(s.impact.end) : 'still open';

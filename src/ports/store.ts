@@ -77,14 +77,8 @@ export interface ProposalRepository {
   executedFor(service: string, limit?: number): Promise<Proposal[]>;
 }
 
-export interface AuditInput {
-  at: string;
-  incidentId: string | null;
-  proposalId: string | null;
-  actor: string;
-  action: string;
-  details: Record<string, unknown>;
-}
+/** An audit row as the caller gives it: the trail adds its place in the chain (`seq`, hashes). */
+export type AuditInput = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>;
 
 export interface AuditTrail {
   /** Inside the transaction of the change it records. */
