@@ -39,12 +39,11 @@ export async function recordStep(deps: Pick<Deps, 'clock'>, r: Repositories, ste
   });
   const priority = CHATTER.has(action) ? 1 : 0;
   const pagerDutyIncident = step.incidentId ? await r.incidents.pagerDutyIncident(step.incidentId) : null;
+  const queued = { text, step: { fact: step.fact, seq: entry.seq, hash: entry.hash, actor: step.actor, at: entry.at, drill } };
   if (pagerDutyIncident && NOTED.has(action)) {
     // Worded when sent, with people's names (looked up outside this transaction); the text is the fallback.
-    const noted = { fact: step.fact, seq: entry.seq, hash: entry.hash, actor: step.actor, at: entry.at, drill };
-    await r.outbox.enqueue('pagerduty_note', { incidentId: step.incidentId }, { text: `[Backstop] ${text} (audit #${entry.seq})`, step: noted }, at);
+    await r.outbox.enqueue('pagerduty_note', { incidentId: step.incidentId }, { text: `[Backstop] ${text} (audit #${entry.seq})`, step: queued.step }, at);
   }
-  const queued = { text, step: { fact: step.fact, seq: entry.seq, hash: entry.hash, actor: step.actor, at: entry.at, drill } };
   if (step.incidentId) {
     // The incident header shows every step's effect: posted when the incident opens (before any
     // proposal, so first in the channel), re-rendered after; queued updates merge into one edit.
